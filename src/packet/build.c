@@ -1,0 +1,289 @@
+/*
+ * build.c - layers to wire bytes, into one buffer, outermost header first;
+ * post_build hooks then run innermost first, so a checksum sees its
+ * payload's final bytes (scapy's do_build/post_build order).
+ */
+#include <string.h>
+
+#include "engine.h"
+
+#define STACK_FIELDS 64
+
+struct bitacc {
+	uint64_t acc;
+	unsigned n;
+};
+
+static void put_bits(struct pk_buf *out, struct bitacc *ba, unsigned bits,
+                     uint64_t v)
+{
+	if (bits < 64)
+		v &= ((uint64_t)1 << bits) - 1;
+	while (bits) {
+		/* feed at most 8 bits at a time so acc never overflows */
+		unsigned take = bits > 8 ? 8 : bits;
+		uint64_t part = (v >> (bits - take)) & ((1u << take) - 1);
+
+		ba->acc = (ba->acc << take) | part;
+		ba->n += take;
+		bits -= take;
+		while (ba->n >= 8) {
+			pk_buf_addch(out,
+			             (int)((ba->acc >> (ba->n - 8)) & 0xff));
+			ba->n -= 8;
+		}
+	}
+}
+
+static void put_int(struct pk_buf *out, struct bitacc *ba,
+                    const struct pk_field *f, uint64_t v)
+{
+	unsigned bits = f->bits, i;
+
+	if (ba->n || bits % 8) {
+		put_bits(out, ba, bits, v);
+		return;
+	}
+	if (f->flags & PK_FF_LE) {
+		for (i = 0; i < bits / 8; i++)
+			pk_buf_addch(out, (int)((v >> (8 * i)) & 0xff));
+		return;
+	}
+	for (i = bits / 8; i > 0; i--)
+		pk_buf_addch(out, (int)((v >> (8 * (i - 1))) & 0xff));
+}
+
+static int build_list_item(struct pk_build *b, pk_val it)
+{
+	if (pk_is_packet(it))
+		return pk_build_layer(b, pk_as_layer(it));
+	if (pk_is_bytes(it))
+		return pk_buf_add(b->out, pk_as_bytes(it)->b,
+		                  pk_as_bytes(it)->len);
+	return pk_raise(b->vm, &pk_exc_TypeError,
+	                "cannot build a '%s' inside a packet list",
+	                pk_typename(it));
+}
+
+static int build_field(struct pk_build *b, const struct pk_layer *l,
+                       const struct pk_field *f, const union pk_fval *v,
+                       uint8_t st, struct bitacc *ba)
+{
+	struct pk_buf *out = b->out;
+
+	if (f->ops && f->ops->build)
+		return f->ops->build(b, l, f, v, st, out);
+	switch (f->kind) {
+	case PK_FK_INT:
+		put_int(out, ba, f, v->u);
+		return 0;
+	case PK_FK_MAC:
+		return pk_buf_add(out, v->b, 6);
+	case PK_FK_IP4:
+		return pk_buf_add(out, v->b, 4);
+	case PK_FK_IP6:
+		return pk_buf_add(out, v->b, 16);
+	case PK_FK_BYTES: {
+		const uint8_t *p = f->defp;
+		size_t n = f->deflen;
+
+		if (st & PK_FS_OBJ) {
+			p = pk_as_bytes(v->v)->b;
+			n = pk_as_bytes(v->v)->len;
+		}
+		if (f->bits) {
+			size_t want = f->bits / 8;
+
+			pk_buf_add(out, p, n < want ? n : want);
+			if (n < want)
+				pk_buf_addchars(out, 0, want - n);
+			return 0;
+		}
+		return pk_buf_add(out, p, n);
+	}
+	case PK_FK_PKTLIST:
+		if ((st & PK_FS_OBJ) && pk_is_list(v->v)) {
+			struct pk_list *li = pk_as_list(v->v);
+			size_t i;
+
+			for (i = 0; i < li->len; i++)
+				if (build_list_item(b, li->items[i]) < 0)
+					return -1;
+		}
+		return 0;
+	case PK_FK_PKT:
+		if ((st & PK_FS_OBJ) && !pk_is_none(v->v))
+			return build_list_item(b, v->v);
+		return 0;
+	default:
+		return pk_field_error(b->vm, &pk_exc_TypeError, l->proto, f,
+		                      "field has no build hook");
+	}
+}
+
+int pk_build_layer(struct pk_build *b, struct pk_layer *l)
+{
+	const struct pk_proto *p = l->proto;
+	struct pk_registry *r = b->reg;
+	union pk_fval vs[STACK_FIELDS], *v = vs;
+	uint8_t sts[STACK_FIELDS], *st = sts;
+	struct bitacc ba = {0, 0};
+	size_t off = b->out->len, hlen;
+	int n = p->nfields, i, rc = -1;
+
+	if (p->flags & PK_PF_PADDING) {
+		/* padding is outside every length and checksum: written at
+		 * the very end by pk_packet_build (scapy's build_padding) */
+		l->boff = off;
+		l->blen = 0;
+		return l->payload ? pk_build_layer(b, l->payload) : 0;
+	}
+	if (pk_vm_enter(b->vm) < 0)
+		return -1;
+	if (n > STACK_FIELDS) {
+		v = pk_xmalloc((size_t)n * (sizeof(*v) + 1));
+		if (!v) {
+			pk_vm_leave(b->vm);
+			return pk_raise_nomem(b->vm);
+		}
+		st = (uint8_t *)(v + n);
+	}
+	memcpy(v, l->f, (size_t)n * sizeof(*v));
+	memcpy(st, l->st, (size_t)n);
+	/* a set builds as its first packet, as scapy's raw() does */
+	for (i = 0; i < n; i++) {
+		if (!(st[i] & PK_FS_GEN))
+			continue;
+		if (pk_gen_value(b->vm, l, i, 0, &v[i], &st[i]) < 0) {
+			for (; i < n; i++)
+				st[i] &= (uint8_t)~PK_FS_GEN;
+			goto out;
+		}
+		st[i] |= PK_FS_GEN; /* marks a slot to release below */
+	}
+	if (l->partial) {
+		/* exactly the bytes it was read from */
+		for (i = 0; i < n; i++) {
+			if (!(st[i] & PK_FS_SET))
+				continue;
+			if (build_field(b, l, &p->fields[i], &v[i], st[i],
+			                &ba) < 0)
+				goto out;
+		}
+		if (ba.n)
+			put_bits(b->out, &ba, 8 - ba.n, 0);
+		l->boff = off;
+		l->blen = b->out->len - off;
+		if (l->payload && pk_build_layer(b, l->payload) < 0)
+			goto out;
+		rc = 0;
+		goto out;
+	}
+	/* binding rows fill the lower layer from the upper (IP.proto) */
+	if (l->payload && r) {
+		size_t k;
+
+		for (k = r->nb; k-- > 0;) {
+			const struct pk_rbind *bd = &r->binds[k];
+			int c;
+
+			if (bd->lower != p || bd->upper != l->payload->proto ||
+			    bd->dir == PK_BIND_DISSECT)
+				continue;
+			for (c = 0; c < bd->nc; c++) {
+				if (st[bd->idx[c]] & PK_FS_SET)
+					continue;
+				v[bd->idx[c]].u = bd->val[c];
+				st[bd->idx[c]] = PK_FS_SET;
+			}
+			break;
+		}
+	}
+	/* length and count fields from the fields they size */
+	for (i = 0; i < n; i++) {
+		const struct pk_field *f = &p->fields[i];
+		uint64_t size;
+		int ref = f->ref;
+
+		if (f->rel == PK_REL_NONE || ref < 0 || ref >= n ||
+		    (st[ref] & PK_FS_SET))
+			continue;
+		if (pk_field_size(b->vm, l, f, &v[i], st[i], f->rel, &size) < 0)
+			goto out;
+		{
+			int64_t x = (int64_t)size - f->add;
+
+			if (f->mul > 1)
+				x /= f->mul;
+			v[ref].u = (uint64_t)(x < 0 ? 0 : x);
+			st[ref] |= PK_FS_SET;
+		}
+	}
+	if (p->pre_build && p->pre_build(b, l, v, st) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		const struct pk_field *f = &p->fields[i];
+		int pr = pk_field_present(b->vm, l, f);
+
+		if (pr < 0)
+			goto out;
+		if (!pr)
+			continue;
+		if (build_field(b, l, f, &v[i], st[i], &ba) < 0)
+			goto out;
+	}
+	if (ba.n)
+		put_bits(b->out, &ba, 8 - ba.n, 0);
+	if (pk_buf_failed(b->out)) {
+		pk_raise_nomem(b->vm);
+		goto out;
+	}
+	hlen = b->out->len - off;
+	l->boff = off;
+	l->blen = hlen;
+	if (l->payload && pk_build_layer(b, l->payload) < 0)
+		goto out;
+	l->blen = b->out->len - off;
+	if (p->post_build &&
+	    p->post_build(b, l, off, hlen, b->out->len - off) < 0)
+		goto out;
+	rc = 0;
+out:
+	for (i = 0; i < n; i++)
+		if ((st[i] & PK_FS_GEN) && (st[i] & PK_FS_OBJ))
+			pk_decref(v[i].v);
+	if (v != vs)
+		pk_xfree(v);
+	pk_vm_leave(b->vm);
+	return rc;
+}
+
+int pk_packet_build(struct pk_vm *vm, pk_val pkt, struct pk_buf *out)
+{
+	struct pk_build b;
+
+	if (!pk_is_packet(pkt))
+		return pk_raise(vm, &pk_exc_TypeError,
+		                "expected a packet, got '%s'",
+		                pk_typename(pkt));
+	b.vm = vm;
+	b.out = out;
+	b.reg = pk_registry(vm);
+	if (!b.reg)
+		return -1;
+	if (pk_build_layer(&b, pk_as_layer(pkt)) < 0)
+		return -1;
+	{
+		const struct pk_layer *l;
+
+		for (l = pk_as_layer(pkt); l; l = l->payload) {
+			if (!(l->proto->flags & PK_PF_PADDING) ||
+			    !(l->st[0] & PK_FS_OBJ) || !pk_is_bytes(l->f[0].v))
+				continue;
+			if (pk_buf_add(out, pk_as_bytes(l->f[0].v)->b,
+			               pk_as_bytes(l->f[0].v)->len) < 0)
+				return pk_raise_nomem(vm);
+		}
+	}
+	return 0;
+}

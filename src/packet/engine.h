@@ -1,0 +1,169 @@
+/*
+ * engine.h - private to src/packet and src/layers: the layer engine's
+ * insides (registry, field kinds, show/repr helpers).
+ */
+#ifndef PKTSH_ENGINE_H
+#define PKTSH_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "pktsh/alloc.h"
+#include "pktsh/packet.h"
+#include "pktsh/proto.h"
+#include "pktsh/vm.h"
+
+#define PK_MAX_DEPTH 64
+
+/* A binding row with its field names resolved to indices. */
+struct pk_rbind {
+	const struct pk_proto *lower, *upper;
+	uint8_t dir, nc;
+	int16_t idx[PK_BIND_MAXC];
+	uint64_t val[PK_BIND_MAXC];
+};
+
+struct pk_protoval; /* a layer class as a value */
+
+struct pk_registry {
+	const struct pk_proto **protos;
+	struct pk_protoval **classes; /* parallel to protos */
+	size_t n, cap;
+	struct pk_rbind *binds;
+	size_t nb, capb;
+	struct pk_route_hooks hooks;
+	struct {
+		void (*fn)(void *);
+		void *arg;
+	} * frees;
+	size_t nfrees;
+};
+
+struct pk_protoval {
+	struct pk_obj h;
+	const struct pk_proto *p;
+};
+extern const struct pk_type pk_type_proto;
+
+struct pk_registry *pk_registry(struct pk_vm *vm);
+/* The class value of p (borrowed), creating it if needed. */
+struct pk_protoval *pk_registry_class(struct pk_vm *vm,
+                                      const struct pk_proto *p);
+/* Payload class by binding rows, NULL if none. */
+const struct pk_proto *pk_registry_guess(struct pk_registry *r,
+                                         const struct pk_layer *l);
+/* The value a build binding gives field i of l (stacked on l->payload). */
+bool pk_binding_overload(struct pk_registry *r, const struct pk_layer *l, int i,
+                         uint64_t *val);
+
+/* layer.c: the packet type's release hook */
+void pk_layer_release(struct pk_obj *o);
+
+/* field.c */
+void pk_field_default(const struct pk_field *f, union pk_fval *slot,
+                      uint8_t *st);
+void pk_slot_clear(union pk_fval *slot, uint8_t *st);
+int pk_field_set(struct pk_vm *vm, const struct pk_layer *l,
+                 const struct pk_field *f, pk_val v, union pk_fval *slot,
+                 uint8_t *st);
+int pk_field_get(struct pk_vm *vm, const struct pk_layer *l,
+                 const struct pk_field *f, const union pk_fval *slot,
+                 uint8_t st, pk_val *out);
+/* i2repr text; `slot` may hold an implicit set. */
+int pk_field_repr(struct pk_vm *vm, const struct pk_layer *l,
+                  const struct pk_field *f, const union pk_fval *slot,
+                  uint8_t st, struct pk_buf *out);
+/* Convert one scalar (not a set) into slot for kind INT/MAC/IP4/IP6/BYTES. */
+int pk_field_scalar(struct pk_vm *vm, const struct pk_layer *l,
+                    const struct pk_field *f, pk_val v, union pk_fval *slot,
+                    uint8_t *st);
+int pk_field_size(struct pk_vm *vm, const struct pk_layer *l,
+                  const struct pk_field *f, const union pk_fval *slot,
+                  uint8_t st, enum pk_frel rel, uint64_t *out);
+/* The field's value for the build: is it "present"? */
+int pk_field_present(struct pk_vm *vm, const struct pk_layer *l,
+                     const struct pk_field *f);
+/* Append python's repr of bytes as scapy's StrField shows it. */
+void pk_repr_scapy_bytes(struct pk_buf *out, const uint8_t *s, size_t n);
+/* Python repr of a str. */
+void pk_repr_pystr(struct pk_buf *out, const char *s, size_t n);
+void pk_fmt_ip6(struct pk_buf *out, const uint8_t a[16]);
+void pk_fmt_mac(struct pk_buf *out, const uint8_t a[6]);
+void pk_fmt_ip4(struct pk_buf *out, const uint8_t a[4]);
+int pk_parse_ip4(const char *s, size_t n, uint8_t out[4]);
+int pk_parse_mac(const char *s, size_t n, uint8_t out[6]);
+int pk_parse_ip6(const char *s, size_t n, uint8_t out[16]);
+/* Flags value text ("SA", "MF+DF"). */
+void pk_fmt_flags(struct pk_buf *out, const struct pk_enum *e, uint64_t v);
+/* Value of the enum name, or -1 with no exception. */
+int pk_enum_lookup(const struct pk_enum *e, const char *s, uint64_t *out);
+const char *pk_enum_name(const struct pk_enum *e, uint64_t v);
+
+/* Values of layer l for the build: set value, else overload, else default. */
+bool pk_layer_effective(struct pk_registry *r, const struct pk_layer *l, int i,
+                        union pk_fval *v, uint8_t *st);
+
+/*
+ * As pk_layer_effective, and an unset automatic field that the proto's
+ * pre_build resolves and marks PK_FS_SET (IP src, Ether src/dst, ICMP
+ * timestamps) shows what the build would put there, as scapy's show()
+ * and p.src do.
+ */
+int pk_layer_display(struct pk_vm *vm, const struct pk_layer *l, int i,
+                     union pk_fval *v, uint8_t *st);
+
+/* Integer value of field i as the build would use it (set, bound from
+ * the payload, or default). */
+static inline uint64_t pk_layer_u(struct pk_vm *vm, const struct pk_layer *l,
+                                  int i)
+{
+	union pk_fval v;
+	uint8_t st;
+
+	pk_layer_effective(pk_registry(vm), l, i, &v, &st);
+	return v.u;
+}
+
+/* show.c */
+int pk_layer_show(struct pk_vm *vm, struct pk_layer *l, struct pk_buf *out,
+                  const char *lvl, const char *label);
+int pk_layer_repr(struct pk_vm *vm, const struct pk_layer *l,
+                  struct pk_buf *out);
+int pk_layer_command(struct pk_vm *vm, const struct pk_layer *l,
+                     struct pk_buf *out);
+void pk_hexdump(struct pk_buf *out, const uint8_t *p, size_t n);
+int pk_layer_sprintf(struct pk_vm *vm, struct pk_layer *l, const char *fmt,
+                     size_t n, struct pk_buf *out);
+
+#define PK_SPRINTF(vm, l, s, out)                                              \
+	pk_layer_sprintf(vm, (struct pk_layer *)(l), s, strlen(s), out)
+
+/* flagval.c: the value of flags fields (p.flags). */
+extern const struct pk_type pk_type_flagval;
+pk_val pk_flagval_new(struct pk_vm *vm, const struct pk_field *f, uint64_t v);
+bool pk_flagval_get(pk_val v, uint64_t *out);
+
+/* sets.c */
+bool pk_layer_is_set(const struct pk_layer *l);
+/* The k-th value of implicit set field i (a new slot, owning any object). */
+int pk_gen_value(struct pk_vm *vm, const struct pk_layer *l, int i, uint64_t k,
+                 union pk_fval *out, uint8_t *st);
+/* A lazy iterator over the packets of an implicit set. */
+int pk_packet_iter(struct pk_vm *vm, pk_val pkt, pk_val *out);
+
+/* dissect.c */
+struct pk_layer *pk_dissect_chain(struct pk_dissect *d,
+                                  const struct pk_proto *p,
+                                  struct pk_cursor *c);
+
+/* The first layer of chain `l` that is of proto p, nth (1-based). */
+struct pk_layer *pk_layer_find(struct pk_layer *l, const struct pk_proto *p,
+                               int nth);
+/* The first layer of the chain having field `name`; *idx its index. */
+struct pk_layer *pk_layer_find_field(struct pk_layer *l, const char *name,
+                                     int *idx);
+/* Sub-protos (error classes) count as their base in haslayer/getitem? no:
+ * scapy treats IPerror as a different class; kept separate. */
+
+#endif

@@ -1,0 +1,248 @@
+/*
+ * layer.c - layer instances: allocation (one per layer: values and state
+ * bytes share it), copies, field access by index, lookups along a chain.
+ */
+#include <string.h>
+
+#include "engine.h"
+
+struct pk_layer *pk_layer_new(struct pk_vm *vm, const struct pk_proto *p)
+{
+	size_t n = p->nfields, i;
+	struct pk_layer *l;
+
+	l = pk_obj_alloc(&pk_type_packet,
+	                 sizeof(*l) + n * sizeof(union pk_fval) + n);
+	if (!l) {
+		pk_raise_nomem(vm);
+		return NULL;
+	}
+	l->proto = p;
+	l->st = (uint8_t *)(l->f + n);
+	for (i = 0; i < n; i++)
+		pk_field_default(&p->fields[i], &l->f[i], &l->st[i]);
+	return l;
+}
+
+void pk_layer_release(struct pk_obj *o)
+{
+	struct pk_layer *l = (struct pk_layer *)o;
+
+	/* iterative over the payload chain: long chains cannot blow the stack */
+	while (l) {
+		struct pk_layer *next = l->payload;
+		size_t i;
+
+		for (i = 0; i < l->proto->nfields; i++)
+			pk_slot_clear(&l->f[i], &l->st[i]);
+		pk_xfree(l);
+		if (!next || --next->h.refcnt)
+			break;
+		next->under = NULL;
+		l = next;
+	}
+}
+
+/* Deep copy of one slot: lists of packets are copied packet by packet. */
+static int copy_slot(struct pk_vm *vm, const struct pk_field *f,
+                     union pk_fval *dst, uint8_t *dst_st,
+                     const union pk_fval *src, uint8_t st)
+{
+	*dst = *src;
+	*dst_st = st;
+	if (!(st & PK_FS_OBJ))
+		return 0;
+	if (pk_is_list(src->v) && !(st & PK_FS_GEN)) {
+		struct pk_list *li = pk_as_list(src->v);
+		pk_val nl = pk_list_new(vm, li->len);
+		size_t i;
+
+		if (pk_is_undef(nl))
+			return -1;
+		for (i = 0; i < li->len; i++) {
+			pk_val it = li->items[i];
+
+			if (pk_is_packet(it)) {
+				struct pk_layer *c =
+				    pk_layer_copy(vm, pk_as_layer(it));
+
+				if (!c || pk_list_append_take(
+				              vm, nl, pk_obj_take(c)) < 0) {
+					pk_decref(nl);
+					return -1;
+				}
+			} else if (pk_list_append(vm, nl, it) < 0) {
+				pk_decref(nl);
+				return -1;
+			}
+		}
+		dst->v = nl;
+		return 0;
+	}
+	if (pk_is_packet(src->v)) {
+		struct pk_layer *c = pk_layer_copy(vm, pk_as_layer(src->v));
+
+		if (!c)
+			return -1;
+		dst->v = pk_obj_take(c);
+		return 0;
+	}
+	pk_incref(dst->v);
+	return 0;
+}
+
+struct pk_layer *pk_layer_copy(struct pk_vm *vm, const struct pk_layer *l)
+{
+	struct pk_layer *head = NULL, *prev = NULL;
+
+	for (; l; l = l->payload) {
+		struct pk_layer *c = pk_layer_new(vm, l->proto);
+		size_t i;
+
+		if (!c)
+			goto fail;
+		c->time = l->time;
+		c->partial = l->partial;
+		for (i = 0; i < l->proto->nfields; i++) {
+			pk_slot_clear(&c->f[i], &c->st[i]);
+			if (copy_slot(vm, &l->proto->fields[i], &c->f[i],
+			              &c->st[i], &l->f[i], l->st[i]) < 0) {
+				c->st[i] = 0;
+				pk_decref(pk_obj_take(c));
+				goto fail;
+			}
+		}
+		if (prev) {
+			prev->payload = c;
+			c->under = prev;
+		} else {
+			head = c;
+		}
+		prev = c;
+	}
+	return head;
+fail:
+	if (head)
+		pk_decref(pk_obj_take(head));
+	return NULL;
+}
+
+void pk_layer_append(struct pk_layer *l, struct pk_layer *pay)
+{
+	while (l->payload)
+		l = l->payload;
+	pay->h.refcnt++;
+	l->payload = pay;
+	pay->under = l;
+}
+
+int pk_proto_field_index(const struct pk_proto *p, const char *name)
+{
+	int i;
+
+	for (i = 0; i < p->nfields; i++)
+		if (!strcmp(p->fields[i].name, name))
+			return i;
+	return -1;
+}
+
+uint64_t pk_layer_uint(const struct pk_layer *l, int i)
+{
+	return l->f[i].u;
+}
+
+void pk_layer_set_uint(struct pk_layer *l, int i, uint64_t v)
+{
+	pk_slot_clear(&l->f[i], &l->st[i]);
+	l->f[i].u = v;
+	l->st[i] = PK_FS_SET;
+}
+
+int pk_layer_set(struct pk_vm *vm, struct pk_layer *l, int i, pk_val v)
+{
+	l->partial = false;
+	return pk_field_set(vm, l, &l->proto->fields[i], v, &l->f[i],
+	                    &l->st[i]);
+}
+
+bool pk_layer_effective(struct pk_registry *r, const struct pk_layer *l, int i,
+                        union pk_fval *v, uint8_t *st)
+{
+	uint64_t ov;
+
+	*v = l->f[i];
+	*st = l->st[i];
+	if (!(*st & PK_FS_SET) && l->payload &&
+	    pk_binding_overload(r, l, i, &ov)) {
+		v->u = ov;
+		*st = PK_FS_SET;
+		return true;
+	}
+	return false;
+}
+
+int pk_layer_display(struct pk_vm *vm, const struct pk_layer *l, int i,
+                     union pk_fval *v, uint8_t *st)
+{
+	const struct pk_proto *p = l->proto;
+	const struct pk_field *f = &p->fields[i];
+	union pk_fval tmp[64];
+	uint8_t tst[64];
+	struct pk_build b;
+	struct pk_buf none = PK_BUF_INIT;
+	int n = p->nfields, k;
+
+	pk_layer_effective(pk_registry(vm), l, i, v, st);
+	if ((*st & PK_FS_SET) || !(f->flags & PK_FF_AUTO) || !p->pre_build ||
+	    n > 64)
+		return 0;
+	for (k = 0; k < n; k++)
+		pk_layer_effective(pk_registry(vm), l, k, &tmp[k], &tst[k]);
+	b.vm = vm;
+	b.out = &none;
+	b.reg = pk_registry(vm);
+	if (p->pre_build(&b, l, tmp, tst) < 0)
+		return -1;
+	pk_buf_release(&none);
+	/* only what pre_build marks resolved (addresses, times); lengths it
+	 * may fill stay None until built, as in scapy */
+	if (tst[i] & PK_FS_SET) {
+		*v = tmp[i];
+		*st = PK_FS_SET;
+	}
+	return 0;
+}
+
+int pk_layer_get(struct pk_vm *vm, const struct pk_layer *l, int i, pk_val *out)
+{
+	union pk_fval v;
+	uint8_t st;
+
+	if (pk_layer_display(vm, l, i, &v, &st) < 0)
+		return -1;
+	return pk_field_get(vm, l, &l->proto->fields[i], &v, st, out);
+}
+
+struct pk_layer *pk_layer_find(struct pk_layer *l, const struct pk_proto *p,
+                               int nth)
+{
+	for (; l; l = l->payload) {
+		if (l->proto == p && --nth <= 0)
+			return l;
+	}
+	return NULL;
+}
+
+struct pk_layer *pk_layer_find_field(struct pk_layer *l, const char *name,
+                                     int *idx)
+{
+	for (; l; l = l->payload) {
+		int i = pk_proto_field_index(l->proto, name);
+
+		if (i >= 0) {
+			*idx = i;
+			return l;
+		}
+	}
+	return NULL;
+}
