@@ -12,6 +12,7 @@ import contextlib
 import io
 import json
 import os
+import sys
 
 from scapy.all import *  # noqa: F401,F403  (the oracle, generator only)
 
@@ -154,9 +155,53 @@ def cases_answers():
                          % (r, q))
 
 
+def cases_mac():
+    # scapy keeps the MAC text as typed until the packet is dissected
+    up = "Ether(src='AB:AC:DD:9F:3C:AB', dst='02:00:00:00:00:02', type=0x800)"
+    yield 'fields', "p = %s\np.show()\nprint(repr(p))\nprint(p.command())\nprint(p.src, repr(p.src), p.summary())" % up
+    yield 'fields', "p = %s/IP(src='198.18.0.1', dst='198.18.0.2')\nq = Ether(raw(p))\nprint(q.src, p.src, p.copy().src, raw(p)[6:12].hex())" % up
+    yield 'fields', "p = ARP(hwsrc='AB:AC:DD:9F:3C:AB', hwdst='Ab:cD:0:1:a:F', psrc='198.18.0.1', pdst='198.18.0.2')\np.show()\nprint(repr(p), p.summary())\nprint(raw(p).hex())"
+    for s in ['ab:ac:dd:9f:3c:ab', 'Ab:ac:DD:9f:3c:ab', 'a:b:c:d:e:f', 'A:0B:c:D:1:2', 'FF:FF:FF:FF:FF:FF']:
+        yield 'fields', "p = Ether(dst=%r, src='02:00:00:00:00:01')\nprint(repr(p), repr(p.dst), raw(p)[:6].hex())" % s
+    yield 'fields', "p = Ether(dst=['AA:BB:CC:DD:EE:FF', 'aa:bb:cc:dd:ee:fe'], src='02:00:00:00:00:01')\nprint(repr(p))\nprint([q.dst for q in p])"
+
+
+def cases_checkipaddr():
+    # conf.checkIPaddr False: IP addresses take no part in matching
+    a = "IP(src='198.18.0.1', dst='198.18.0.2')"
+    probes = [a + "/ICMP(type=8, id=1, seq=2)", a + "/UDP(sport=1234, dport=53)",
+              a + "/TCP(sport=1234, dport=80, flags='S')"]
+    replies = ["/ICMP(type=0, id=1, seq=2)", "/UDP(sport=53, dport=1234)",
+               "/TCP(sport=80, dport=1234, flags='SA', ack=1)"]
+    addrs = [('198.18.0.2', '198.18.0.1'), ('198.18.0.9', '198.18.0.1'),
+             ('198.18.0.2', '198.18.0.7')]
+    for check in (True, False):
+        for q, r in zip(probes, replies):
+            lines = ["conf.checkIPaddr = %s" % check, "q = %s" % q]
+            for s, d in addrs:
+                lines.append("r = IP(raw(IP(src=%r, dst=%r)%s))" % (s, d, r))
+                lines.append("print(bool(r.answers(q)), r.hashret() == q.hashret())")
+            lines.append("conf.checkIPaddr = True")
+            yield 'fields', "\n".join(lines)
+    # an ICMP error from a router quoting the probe
+    q = a + "/UDP(sport=1234, dport=33434)"
+    r = "IP(raw(IP(src='198.18.0.9', dst='198.18.0.5')/ICMP(type=11)/%s))" % q
+    for check in (True, False):
+        yield 'fields', ("conf.checkIPaddr = %s\nq = %s\nr = %s\nprint(bool(r.answers(q)), r.hashret() == q.hashret())\nconf.checkIPaddr = True"
+                         % (check, q, r))
+    # mDNS: any responder answers a query to 224.0.0.251
+    m = "IP(src='198.18.0.1', dst='224.0.0.251')/UDP(sport=5353, dport=5353)"
+    yield 'fields', ("q = %s\nr = IP(raw(IP(src='198.18.0.5', dst='224.0.0.251')/UDP(sport=5353, dport=5353)))\nprint(bool(r.answers(q)), r.hashret() == q.hashret())" % m)
+
+
 def main():
-    groups = {'build': list(cases_build()), 'truncated': list(cases_truncated()),
-              'fields': list(cases_fields()), 'answers': list(cases_answers())}
+    groups = {'build': cases_build, 'truncated': cases_truncated,
+              'fields': cases_fields, 'answers': cases_answers,
+              'mac': cases_mac, 'checkipaddr': cases_checkipaddr}
+    # `gen_vectors.py mac` regenerates only the named groups
+    only = sys.argv[1:]
+    groups = {k: list(v()) for k, v in groups.items()
+              if not only or k in only}
     os.makedirs(OUT, exist_ok=True)
     for name, cases in groups.items():
         with open(os.path.join(OUT, name + '.jsonl'), 'w') as f:

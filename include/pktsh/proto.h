@@ -87,7 +87,12 @@ enum pk_fkind {
 	 * widths 8/16/24/32/64 are big endian unless PK_FF_LE.
 	 */
 	PK_FK_INT,
-	PK_FK_MAC, /* 6 bytes, shown 02:00:00:00:00:01 */
+	/*
+	 * 6 bytes, shown 02:00:00:00:00:01. The slot's bytes 6..15 keep how
+	 * the user spelt it (case, one-digit groups, '-'), as scapy keeps the
+	 * typed string; all zero is the lower-case form.
+	 */
+	PK_FK_MAC,
 	PK_FK_IP4, /* 4 bytes, shown dotted */
 	PK_FK_IP6, /* 16 bytes, shown as RFC 5952 text */
 	/*
@@ -383,14 +388,39 @@ struct pk_layer {
 	struct pk_layer *payload; /* owned reference, NULL: no payload */
 	struct pk_layer *under;   /* borrowed back pointer, NULL at top */
 	double time;              /* capture/sent time, 0 if never set */
-	size_t boff, blen;        /* scratch: where the last build put it */
+	union {
+		/* scratch: where the last build put it */
+		struct {
+			size_t boff, blen;
+		};
+		/* while `lazy`: the VM it was dissected in, the byte count */
+		struct {
+			struct pk_vm *vm;
+			size_t len;
+		} raw;
+	};
 	/* Dissected from bytes that ended before its last fields: it builds
 	 * back to exactly those bytes (only the fields read, no computed
 	 * ones), as scapy's raw cache does, until a field is assigned. */
 	bool partial;
+	/*
+	 * Straight from pk_packet_dissect(): the allocation holds only the
+	 * wire bytes (at f, raw.len of them; proto is the first layer's) and
+	 * is sized so the first layer can be decoded in place. pk_as_layer()
+	 * decodes it (pk_layer_unlazy), so engine code never sees it lazy;
+	 * a stored capture costs its bytes plus this header until then.
+	 */
+	bool lazy;
 	uint8_t *st;       /* nfields state bytes (same allocation) */
 	union pk_fval f[]; /* proto->nfields values */
 };
+
+/*
+ * Decode a lazy packet in place (its payload chain as new layers). On
+ * failure (MemoryError raised in its VM, -1) it is left as a layer of
+ * defaults without payload: never lazy on return.
+ */
+int pk_layer_unlazy(struct pk_layer *l);
 
 /* A new layer holding the defaults (nothing set). NULL + MemoryError. */
 struct pk_layer *pk_layer_new(struct pk_vm *vm, const struct pk_proto *p);
@@ -401,7 +431,11 @@ static inline pk_val pk_layer_val(struct pk_layer *l)
 }
 static inline struct pk_layer *pk_as_layer(pk_val v)
 {
-	return (struct pk_layer *)v.u.o;
+	struct pk_layer *l = (struct pk_layer *)v.u.o;
+
+	if (l->lazy)
+		pk_layer_unlazy(l);
+	return l;
 }
 /* Deep copy of l and its payloads (scapy's copy()). */
 struct pk_layer *pk_layer_copy(struct pk_vm *vm, const struct pk_layer *l);

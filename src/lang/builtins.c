@@ -1760,7 +1760,6 @@ static int hex_common(struct pk_vm *vm, const struct pk_args *a, pk_val *out,
 	hex_line(&b, pk_as_bytes(by)->b, pk_as_bytes(by)->len, !onlyasc,
 	         !onlyhex);
 	pk_decref(by);
-	(void)line;
 	if (!dump) {
 		pk_buf_addch(&b, '\n');
 		pk_vm_write(vm, b.buf, b.len);

@@ -908,8 +908,8 @@ static int eval_seq(struct frame *f, struct node *n, pk_val *out)
 			}
 			pk_decref(it);
 			for (j = 0; j < pk_as_list(tmp)->len; j++)
-				if (pk_list_append(vm, l,
-				                   pk_as_list(tmp)->items[j]) < 0)
+				if (pk_list_append(
+				        vm, l, pk_as_list(tmp)->items[j]) < 0)
 					break;
 			failed = j < pk_as_list(tmp)->len;
 			pk_decref(tmp);
@@ -1359,7 +1359,8 @@ static int exec_for(struct frame *f, struct node *s)
 		return EX_ERR;
 	if (pk_is_type(seq, &pk_type_range)) {
 		struct pk_range *rg = (struct pk_range *)seq.u.o;
-		int64_t n = pk_range_len(rg), i, cur = rg->start;
+		uint64_t n = pk_range_len(rg), i;
+		int64_t cur = rg->start;
 
 		for (i = 0; i < n; i++) {
 			if (pk_interrupted && pk_check_interrupt(vm) < 0) {
@@ -1376,7 +1377,8 @@ static int exec_for(struct frame *f, struct node *s)
 				st = EX_ERR;
 				break;
 			}
-			cur += rg->step;
+			/* wraps past the end only after the last item */
+			cur = (int64_t)((uint64_t)cur + (uint64_t)rg->step);
 			k = loop_step(exec_block(f, s->v, s->n), &st);
 			if (k) {
 				broke = k > 0;

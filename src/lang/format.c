@@ -263,11 +263,14 @@ static int fmt_int(struct pk_vm *vm, struct pk_buf *out, int64_t v,
 	char t = sp->type;
 
 	if (t == 'c') {
+		struct pk_buf cb = PK_BUF_INIT;
+
 		if (v < 0 || v > 0x10ffff)
 			return pk_raise(vm, &pk_exc_OverflowError,
 			                "%%c arg not in range(0x110000)");
-		body[0] = (char)v;
-		emit(out, "", 0, body, 1, sp, '<');
+		pk_utf8_put(&cb, (uint32_t)v);
+		emit(out, "", 0, cb.buf, cb.len, sp, '<');
+		pk_buf_release(&cb);
 		return 0;
 	}
 	switch (t) {
@@ -387,7 +390,7 @@ static int fmt_float(struct pk_vm *vm, struct pk_buf *out, double v,
 		    "unknown format code '%c' for object of type 'float'", t);
 	}
 	if (sp->group && (t == 'f' || t == 'F' || t == 0)) {
-		char g[520];
+		char g[1024];
 		size_t n = strcspn(body, ".eE%");
 
 		group_digits(g, body, n, sp->group);
@@ -460,8 +463,7 @@ int pk_percent_format(struct pk_vm *vm, pk_val fmtv, pk_val args, pk_val *out)
 	}
 	while (i < n) {
 		struct spec sp;
-		pk_val arg, tmpv = pk_undef();
-		size_t start = i;
+		pk_val arg;
 		char c;
 		int r = 0;
 
@@ -693,8 +695,6 @@ int pk_percent_format(struct pk_vm *vm, pk_val fmtv, pk_val args, pk_val *out)
 			    c, (unsigned char)c, i - 1);
 			goto fail;
 		}
-		(void)start;
-		pk_decref(tmpv);
 		if (r < 0)
 			goto fail;
 	}

@@ -87,7 +87,8 @@ struct pk_range {
 	struct pk_obj h;
 	int64_t start, stop, step;
 };
-int64_t pk_range_len(const struct pk_range *r);
+/* may exceed INT64_MAX: range(-2**63, 2**63 - 1) */
+uint64_t pk_range_len(const struct pk_range *r);
 pk_val pk_range_new(struct pk_vm *vm, int64_t start, int64_t stop,
                     int64_t step);
 

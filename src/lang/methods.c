@@ -191,14 +191,13 @@ static bool is_ws(char c)
 static int text_split(struct pk_vm *vm, pk_val self, const struct pk_args *a,
                       pk_val *out, bool right)
 {
-	struct text t = text_of(self), sep;
+	struct text t = text_of(self), sep = {"", 0, false};
 	int64_t maxsplit = -1, nsplit = 0;
-	pk_val l, pieces[1];
+	pk_val l;
 	bool ws;
 #define NREQ 0
 	ARGS(right ? "rsplit" : "split", "sep", "maxsplit");
 #undef NREQ
-	(void)pieces;
 	ws = pk_is_undef(av[0]) || pk_is_none(av[0]);
 	if (!ws) {
 		if (text_arg(vm, av[0], t.bytes, "split", &sep) < 0)
@@ -419,7 +418,7 @@ static int m_join(struct pk_vm *vm, pk_val self, const struct pk_args *a,
 static int text_affix(struct pk_vm *vm, pk_val self, const struct pk_args *a,
                       pk_val *out, bool end)
 {
-	struct text t = text_of(self), x;
+	struct text t = text_of(self), x = {"", 0, false};
 	const pk_val *cands;
 	size_t nc, i;
 #define NREQ 1
@@ -463,7 +462,7 @@ static int text_find(struct pk_vm *vm, pk_val self, const struct pk_args *a,
 {
 	static const char *const fn[] = {"find", "rfind", "index", "rindex",
 	                                 "count"};
-	struct text t = text_of(self), x;
+	struct text t = text_of(self), x = {"", 0, false};
 	int64_t start = 0, end, n;
 	uint8_t ch;
 	size_t i;
@@ -566,7 +565,8 @@ static int m_scount(struct pk_vm *vm, pk_val s, const struct pk_args *a,
 static int m_replace(struct pk_vm *vm, pk_val self, const struct pk_args *a,
                      pk_val *out)
 {
-	struct text t = text_of(self), from, to;
+	struct text t = text_of(self), from = {"", 0, false},
+	            to = {"", 0, false};
 	struct pk_buf b = PK_BUF_INIT;
 	int64_t count = -1, done = 0;
 	size_t i = 0;
@@ -610,7 +610,7 @@ static int m_replace(struct pk_vm *vm, pk_val self, const struct pk_args *a,
 static int m_partition_common(struct pk_vm *vm, pk_val self,
                               const struct pk_args *a, pk_val *out, bool right)
 {
-	struct text t = text_of(self), sep;
+	struct text t = text_of(self), sep = {"", 0, false};
 	const char *f = NULL;
 	pk_val r, x, y, z;
 	size_t k;

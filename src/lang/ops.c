@@ -259,9 +259,11 @@ int pk_foreach(struct pk_vm *vm, pk_val v,
 	}
 	if (pk_is_type(v, &pk_type_range)) {
 		struct pk_range *rg = (struct pk_range *)v.u.o;
-		int64_t n = pk_range_len(rg), i, cur = rg->start;
+		uint64_t n = pk_range_len(rg), i;
+		int64_t cur = rg->start;
 
-		for (i = 0; i < n; i++, cur += i < n ? rg->step : 0) {
+		for (i = 0; i < n;
+		     i++, cur = (int64_t)((uint64_t)cur + (uint64_t)rg->step)) {
 			if (pk_interrupted && pk_check_interrupt(vm) < 0)
 				return -1;
 			r = cb(vm, pk_int(cur), ctx);
@@ -313,9 +315,9 @@ int pk_to_list(struct pk_vm *vm, pk_val v, pk_val *out)
 		return 0;
 	}
 	if (pk_is_type(v, &pk_type_range)) {
-		int64_t n = pk_range_len((struct pk_range *)v.u.o);
+		uint64_t n = pk_range_len((struct pk_range *)v.u.o);
 
-		if (pk_check_size(vm, (uint64_t)n, sizeof(pk_val)) < 0)
+		if (pk_check_size(vm, n, sizeof(pk_val)) < 0)
 			return -1;
 		hint = (size_t)n;
 	}
@@ -404,7 +406,7 @@ int pk_hash(struct pk_vm *vm, pk_val v, uint64_t *out)
 	t = v.u.o->type;
 	if (t == &pk_type_tuple) {
 		struct pk_tuple *tp = pk_as_tuple(v);
-		uint64_t h = 0x345678, x;
+		uint64_t h = 0x345678, x = 0;
 		size_t i;
 
 		for (i = 0; i < tp->len; i++) {
@@ -544,7 +546,7 @@ int pk_eq(struct pk_vm *vm, pk_val a, pk_val b, bool *out)
 		}
 		if (ta == &pk_type_range) {
 			struct pk_range *x = (void *)a.u.o, *y = (void *)b.u.o;
-			int64_t n = pk_range_len(x);
+			uint64_t n = pk_range_len(x);
 
 			*out = n == pk_range_len(y) &&
 			       (n == 0 || (x->start == y->start &&

@@ -123,6 +123,7 @@ struct parser {
 	/* string buffers: in the parser, so an error can release them */
 	struct pk_buf bufs[16];
 	int nbufs;
+	int stmts_cap; /* of res->stmts */
 	jmp_buf jb;
 	struct parse_result *res;
 };
@@ -766,7 +767,7 @@ static struct node *str_node(struct parser *p, const struct token *t,
 	if (pk_buf_failed(b))
 		nomem(p);
 	v = bytes ? pk_bytes_new(p->vm, b->buf, b->len)
-		  : pk_str_new(p->vm, b->buf, b->len);
+	          : pk_str_new(p->vm, b->buf, b->len);
 
 	pk_buf_release(b);
 	if (pk_is_undef(v)) {
@@ -857,7 +858,7 @@ static void fstring_body(struct parser *p, const struct token *t, const char *s,
 				j++;
 			}
 			if (j >= n) {
-					error_at(p, t, "f-string: expecting '}'");
+				error_at(p, t, "f-string: expecting '}'");
 			}
 			flush_lit(p, t, lit, parts);
 			eend = j;
@@ -1069,8 +1070,6 @@ static struct node *parse_call(struct parser *p, struct node *fn)
 		if (accept(p, T_STAR)) {
 			struct node *s = new_node(p, E_STARRED, &p->prev);
 
-			if (kw.n)
-				n->flags |= 0; /* *args after keywords: fine */
 			s->a = parse_test(p);
 			vec_push(p, &pos, s);
 			n->flags |= NF_STARARGS;
@@ -1169,8 +1168,6 @@ static struct node *parse_call(struct parser *p, struct node *fn)
 	n->v2 = kw.v;
 	n->n2 = kw.n;
 	ci->kwnames = names;
-	if (kw.n > PK_CALLSITE_MAX_KW && !(n->flags & NF_KWARGS))
-		n->flags |= 0;
 	if (!n->flags && !kw.n)
 		n->flags = NF_SIMPLE_CALL;
 	return n;
@@ -1520,7 +1517,7 @@ static int binprec(enum tok t, int *op)
 static struct node *parse_binary(struct parser *p, int minprec)
 {
 	struct node *left = parse_unary(p);
-	int op, prec;
+	int op = 0, prec;
 
 	while ((prec = binprec(p->tok.type, &op)) >= minprec) {
 		struct node *n = new_at(p, E_BINOP, left);
@@ -2060,8 +2057,6 @@ static struct node *parse_try(struct parser *p)
 				declare(p, h->target->name);
 				next(p);
 			}
-		} else if (ti->nh > 0 && 0) {
-			syntax(p);
 		}
 		parse_suite(p, &hb, "'except' statement", e.line);
 		h->body = hb.v;
@@ -2356,7 +2351,6 @@ void pk_parse(struct pk_vm *vm, const char *src, size_t len, const char *file,
               int line0, struct parse_result *res)
 {
 	struct parser p;
-	int cap = 0;
 
 	memset(res, 0, sizeof(*res));
 	memset(&p, 0, sizeof(p));
@@ -2391,11 +2385,12 @@ void pk_parse(struct pk_vm *vm, const char *src, size_t len, const char *file,
 		for (n = p.names_head; n; n = n->next_name)
 			resolve(&p, n);
 		mark_cells(&p);
-		if (res->n + stmts.n > cap) {
+		if (res->n + stmts.n > p.stmts_cap) {
 			struct toplevel *nt;
 
-			cap = (res->n + stmts.n) * 2;
-			nt = pk_xrealloc(res->stmts, (size_t)cap * sizeof(*nt));
+			p.stmts_cap = (res->n + stmts.n) * 2;
+			nt = pk_xrealloc(res->stmts,
+			                 (size_t)p.stmts_cap * sizeof(*nt));
 			if (!nt)
 				nomem(&p);
 			res->stmts = nt;

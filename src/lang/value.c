@@ -926,16 +926,16 @@ const struct pk_type pk_type_dict = {
 /* ------------------------------------------------------------------ */
 /* range                                                               */
 
-int64_t pk_range_len(const struct pk_range *r)
+uint64_t pk_range_len(const struct pk_range *r)
 {
 	if (r->step > 0 && r->start < r->stop)
-		return (int64_t)(((uint64_t)r->stop - (uint64_t)r->start - 1) /
-		                     (uint64_t)r->step +
-		                 1);
+		return ((uint64_t)r->stop - (uint64_t)r->start - 1) /
+		           (uint64_t)r->step +
+		       1;
 	if (r->step < 0 && r->start > r->stop)
-		return (int64_t)(((uint64_t)r->start - (uint64_t)r->stop - 1) /
-		                     (uint64_t)(-(r->step + 1) + 1) +
-		                 1);
+		return ((uint64_t)r->start - (uint64_t)r->stop - 1) /
+		           ((uint64_t) - (r->step + 1) + 1) +
+		       1;
 	return 0;
 }
 
@@ -974,14 +974,20 @@ static int range_repr(struct pk_vm *vm, pk_val self, struct pk_buf *out)
 
 static int range_len(struct pk_vm *vm, pk_val self, int64_t *out)
 {
-	*out = pk_range_len((struct pk_range *)self.u.o);
+	uint64_t n = pk_range_len((struct pk_range *)self.u.o);
+
+	if (n > (uint64_t)INT64_MAX)
+		return pk_raise(vm, &pk_exc_OverflowError,
+		                "Python int too large to convert to C ssize_t");
+	*out = (int64_t)n;
 	return 0;
 }
 
 static int range_getitem(struct pk_vm *vm, pk_val self, pk_val key, pk_val *out)
 {
 	struct pk_range *r = (struct pk_range *)self.u.o;
-	int64_t n = pk_range_len(r), i;
+	uint64_t un = pk_range_len(r), ui;
+	int64_t n = un > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)un, i;
 
 	if (pk_is_type(key, &pk_type_slice)) {
 		struct pk_slice *s = (struct pk_slice *)key.u.o;
@@ -996,12 +1002,13 @@ static int range_getitem(struct pk_vm *vm, pk_val self, pk_val key, pk_val *out)
 	}
 	if (pk_to_index(vm, key, &i) < 0)
 		return -1;
-	if (i < 0)
-		i += n;
-	if (i < 0 || i >= n)
+	/* in unsigned arithmetic: a range may hold more than 2**63 items,
+	 * and start + i * step is in range whenever i is */
+	if (i < 0 ? (uint64_t)0 - (uint64_t)i > un : (uint64_t)i >= un)
 		return pk_raise(vm, &pk_exc_IndexError,
 		                "range object index out of range");
-	*out = pk_int(r->start + i * r->step);
+	ui = i < 0 ? un - ((uint64_t)0 - (uint64_t)i) : (uint64_t)i;
+	*out = pk_int((int64_t)((uint64_t)r->start + ui * (uint64_t)r->step));
 	return 0;
 }
 
@@ -1029,7 +1036,8 @@ static int range_contains(struct pk_vm *vm, pk_val self, pk_val item, bool *out)
 
 struct rangeiter {
 	struct pk_obj h;
-	int64_t cur, left, step;
+	int64_t cur, step;
+	uint64_t left;
 };
 
 static int range_iter(struct pk_vm *vm, pk_val self, pk_val *out)
@@ -1050,12 +1058,12 @@ static int rangeiter_next(struct pk_vm *vm, pk_val self, pk_val *out)
 {
 	struct rangeiter *it = (struct rangeiter *)self.u.o;
 
-	if (it->left <= 0)
+	if (!it->left)
 		return 0;
 	*out = pk_int(it->cur);
 	it->left--;
 	if (it->left)
-		it->cur += it->step;
+		it->cur = (int64_t)((uint64_t)it->cur + (uint64_t)it->step);
 	return 1;
 }
 

@@ -1569,26 +1569,45 @@ static int sections_encode(struct pk_build *b, const struct pk_layer *l,
  * while the sections still encode the same, the bytes as read go out.
  * Returns the bytes to emit or NULL (encode normally); -1 in *err on OOM.
  */
+/* The header fields' values and states: any change clears the cache, as
+ * scapy drops a layer's raw cache when one of its fields is set. */
+static void header_key(const struct pk_layer *l, struct pk_buf *out)
+{
+	int i;
+
+	for (i = LAY(l)->id; i <= LAY(l)->qdcount + 3; i++) {
+		pk_buf_addch(out, l->st[i] & PK_FS_SET);
+		pk_buf_add(out, &l->f[i].u, sizeof(l->f[i].u));
+	}
+}
+
 static const struct pk_bytes *cache_hit(struct pk_build *b,
                                         const struct pk_layer *l, int *err)
 {
+	int ci = LAY(l)->cache;
 	struct pk_list *c;
 	struct pk_buf now = PK_BUF_INIT;
 	struct pk_build tb = *b;
-	const struct pk_bytes *b0, *orig;
+	const struct pk_bytes *b0, *orig, *key;
 	bool same;
 
 	*err = 0;
-	int ci = LAY(l)->cache;
-
 	if (!(l->st[ci] & PK_FS_OBJ) || !pk_is_list(l->f[ci].v))
 		return NULL;
 	c = pk_as_list(l->f[ci].v);
-	if (c->len != 2 || !pk_is_bytes(c->items[0]) ||
-	    !pk_is_bytes(c->items[1]))
+	if (c->len != 3 || !pk_is_bytes(c->items[0]) ||
+	    !pk_is_bytes(c->items[1]) || !pk_is_bytes(c->items[2]))
 		return NULL;
 	orig = pk_as_bytes(c->items[0]);
 	b0 = pk_as_bytes(c->items[1]);
+	key = pk_as_bytes(c->items[2]);
+	header_key(l, &now);
+	same = now.len == key->len && !memcmp(now.buf, key->b, now.len);
+	pk_buf_reset(&now);
+	if (!same) {
+		pk_buf_release(&now);
+		return NULL;
+	}
 	tb.out = &now;
 	if (sections_encode(&tb, l, &now) < 0) {
 		pk_buf_release(&now);
@@ -2002,9 +2021,9 @@ static int read_section(struct pk_vm *vm, const struct dns_src *src,
 static int remember(struct pk_dissect *d, struct pk_layer *l,
                     const uint8_t *orig, size_t n)
 {
-	struct pk_buf enc = PK_BUF_INIT;
+	struct pk_buf enc = PK_BUF_INIT, hk = PK_BUF_INIT;
 	struct pk_build b;
-	pk_val list, a, e;
+	pk_val list, a, e, k;
 
 	b.vm = d->vm;
 	b.out = &enc;
@@ -2015,12 +2034,15 @@ static int remember(struct pk_dissect *d, struct pk_layer *l,
 		pk_vm_clear_error(d->vm);
 		return 0;
 	}
-	list = pk_list_new(d->vm, 2);
+	header_key(l, &hk);
+	list = pk_list_new(d->vm, 3);
 	a = pk_bytes_new(d->vm, orig, n);
 	e = pk_bytes_from_buf(d->vm, &enc);
+	k = pk_bytes_from_buf(d->vm, &hk);
 	if (pk_is_undef(list) || pk_is_undef(a) || pk_is_undef(e) ||
-	    pk_list_append_take(d->vm, list, a) < 0 ||
-	    pk_list_append_take(d->vm, list, e) < 0) {
+	    pk_is_undef(k) || pk_list_append_take(d->vm, list, a) < 0 ||
+	    pk_list_append_take(d->vm, list, e) < 0 ||
+	    pk_list_append_take(d->vm, list, k) < 0) {
 		pk_decref(list);
 		return -1;
 	}

@@ -56,9 +56,11 @@ static const struct pk_proto *ndopt_class(const struct pk_cursor *pay)
 		return &pk_proto_ndopt_efa;
 	case 31:
 		return &pk_proto_ndopt_dnssl;
-	/* options scapy knows by a class of its own, not written here */
 	case 9:
+		return &pk_proto_ndopt_srcaddrlist;
 	case 10:
+		return &pk_proto_ndopt_tgtaddrlist;
+	/* options scapy knows by a class of its own, not written here */
 	case 17:
 	case 18:
 	case 19:
@@ -338,6 +340,26 @@ static int rdnss_summary(struct pk_vm *vm, const struct pk_layer *l,
 	return 0;
 }
 
+/* scapy shows fixed-size bytes without their trailing NULs */
+static int fixed_repr(struct pk_vm *vm, const struct pk_layer *l,
+                      const struct pk_field *f, const union pk_fval *slot,
+                      uint8_t st, struct pk_buf *out)
+{
+	const uint8_t *p = f->defp;
+	size_t n = f->deflen;
+
+	if (st & PK_FS_OBJ) {
+		p = pk_as_bytes(slot->v)->b;
+		n = pk_as_bytes(slot->v)->len;
+	}
+	while (n && !p[n - 1])
+		n--;
+	pk_repr_scapy_bytes(out, p, n);
+	return 0;
+}
+
+static const struct pk_field_ops fixed_ops = {.repr = fixed_repr};
+
 /* Redirected Header: the quoted IPv6 packet, cut to a multiple of 8. */
 enum { RH_TYPE, RH_LEN, RH_RES, RH_PKT };
 
@@ -394,7 +416,12 @@ static int redir_pkt_dissect(struct pk_dissect *d, struct pk_layer *l,
 	struct pk_cursor sub = pk_cur_sub(c, want >= 8 ? want - 8 : 0, NULL);
 	struct pk_layer *q;
 
-	q = pk_dissect_layer(d, &pk_proto_ipv6, &sub);
+	/* scapy keeps a quoted packet it cannot read as Raw */
+	q = pk_dissect_layer(d,
+	                     pk_cut_in_field(&pk_proto_ipv6, pk_cur_left(&sub))
+	                         ? &pk_proto_raw
+	                         : &pk_proto_ipv6,
+	                     &sub);
 	if (!q)
 		return -1;
 	slot->v = pk_obj_take(q);
@@ -417,7 +444,8 @@ static const struct pk_field redirhdr_fields[] = {
      .bits = 48,
      .defp = "\0\0\0\0\0\0",
      .deflen = 6,
-     .ref = -1},
+     .ref = -1,
+     .ops = &fixed_ops},
     {.name = "pkt",
      .kind = PK_FK_CUSTOM,
      .fmt = PK_FMT_BYTES,
@@ -771,3 +799,35 @@ OPT_PROTO(pk_proto_ndopt_dnssl, "ICMPv6NDOptDNSSL",
           "ICMPv6 Neighbor Discovery Option - DNS Search List Option",
           dnssl_fields, .post_build = dnssl_post_build,
           .summary = dnssl_summary);
+
+/* Inverse ND address lists (RFC 3122): 8 * (len - 1) bytes of addresses */
+#define ADDRLIST_FIELDS(t)                                                     \
+	{                                                                      \
+		PK_F_INT("type", 8, t, PK_FMT_DEC),                            \
+		    PK_F_AUTO("len", 8, PK_FMT_DEC),                           \
+		    {.name = "res",                                            \
+		     .kind = PK_FK_BYTES,                                      \
+		     .fmt = PK_FMT_BYTES,                                      \
+		     .bits = 48,                                               \
+		     .defp = "\0\0\0\0\0\0",                                   \
+		     .deflen = 6,                                              \
+		     .ref = -1,                                                \
+		     .ops = &fixed_ops},                                       \
+		    {.name = "addrlist",                                       \
+		     .kind = PK_FK_CUSTOM,                                     \
+		     .rel = PK_REL_LEN,                                        \
+		     .ref = 1,                                                 \
+		     .mul = 8,                                                 \
+		     .add = -8,                                                \
+		     .ops = &pk_ip6list_ops},                                  \
+		    PK_F_END                                                   \
+	}
+static const struct pk_field srcaddrlist_fields[] = ADDRLIST_FIELDS(9);
+static const struct pk_field tgtaddrlist_fields[] = ADDRLIST_FIELDS(10);
+
+OPT_PROTO(pk_proto_ndopt_srcaddrlist, "ICMPv6NDOptSrcAddrList",
+          "ICMPv6 Inverse Neighbor Discovery Option - Source Address List",
+          srcaddrlist_fields, .flags = 0);
+OPT_PROTO(pk_proto_ndopt_tgtaddrlist, "ICMPv6NDOptTgtAddrList",
+          "ICMPv6 Inverse Neighbor Discovery Option - Target Address List",
+          tgtaddrlist_fields, .flags = 0);

@@ -611,6 +611,8 @@ static int ip_summary(struct pk_vm *vm, const struct pk_layer *l,
 	return 0;
 }
 
+static const uint8_t mdns4[4] = {224, 0, 0, 251};
+
 static int ip_hashret(struct pk_vm *vm, const struct pk_layer *l,
                       struct pk_buf *key)
 {
@@ -625,12 +627,17 @@ static int ip_hashret(struct pk_vm *vm, const struct pk_layer *l,
 		if (t == 3 || t == 4 || t == 5 || t == 11 || t == 12)
 			return 0;
 	}
+	x[4] = (uint8_t)pk_layer_u(vm, l, F_PROTO);
+	/* replies from any address must meet their probe (conf.checkIPaddr
+	 * False), and so must mDNS answers to 224.0.0.251 */
+	if (!memcmp(l->f[F_DST].b, mdns4, 4) ||
+	    !pk_conf_flag(vm, "checkIPaddr", true))
+		return pk_buf_add(key, &x[4], 1);
 	if (pk_layer_display(vm, l, F_SRC, &src, &sst) < 0 ||
 	    pk_layer_display(vm, l, F_DST, &dst, &dstt) < 0)
 		return -1;
 	for (i = 0; i < 4; i++)
 		x[i] = src.b[i] ^ dst.b[i];
-	x[4] = (uint8_t)pk_layer_u(vm, l, F_PROTO);
 	return pk_buf_add(key, x, 5);
 }
 
@@ -640,11 +647,18 @@ static int ip_answers(struct pk_vm *vm, const struct pk_layer *reply,
 	const struct pk_layer *pay = reply->payload;
 	union pk_fval psrc, rsrc;
 	uint8_t st1, st2;
+	bool check = pk_conf_flag(vm, "checkIPaddr", true);
 
 	*out = false;
 	if (pk_layer_display(vm, probe, F_SRC, &psrc, &st1) < 0 ||
 	    pk_layer_display(vm, reply, F_SRC, &rsrc, &st2) < 0)
 		return -1;
+	if (check && !memcmp(reply->f[F_DST].b, mdns4, 4) &&
+	    !memcmp(probe->f[F_DST].b, mdns4, 4))
+		return pk_layer_answers(vm, reply->payload, probe->payload,
+		                        out);
+	if (check && memcmp(reply->f[F_DST].b, psrc.b, 4))
+		return 0;
 	if (pk_layer_u(vm, reply, F_PROTO) == 1 && pay &&
 	    pay->proto == &pk_proto_icmp) {
 		unsigned t = (unsigned)pay->f[0].u;
@@ -689,7 +703,7 @@ static int ip_answers(struct pk_vm *vm, const struct pk_layer *reply,
 			return 0;
 		}
 	}
-	if (memcmp(probe->f[F_DST].b, rsrc.b, 4) ||
+	if ((check && memcmp(probe->f[F_DST].b, rsrc.b, 4)) ||
 	    pk_layer_u(vm, reply, F_PROTO) != pk_layer_u(vm, probe, F_PROTO))
 		return 0;
 	return pk_layer_answers(vm, reply->payload, probe->payload, out);

@@ -292,10 +292,8 @@ bool pk_cut_in_field(const struct pk_proto *p, size_t n)
 			w = 48;
 		else if (f->kind == PK_FK_IP4)
 			w = 32;
-		else if (f->kind == PK_FK_BYTES && f->bits)
-			w = f->bits;
 		else
-			return false;
+			return false; /* bytes take what is there */
 		first = bit / 8;
 		end = (bit + w + 7) / 8;
 		if (n < end)
@@ -403,7 +401,8 @@ static int ipv6_hashret(struct pk_vm *vm, const struct pk_layer *l,
 		else if (pk_is_list(lst) && pk_as_list(lst)->len &&
 		         pk_is_str(pk_as_list(lst)->items[0]))
 			pk_parse_ip6(pk_as_str(pk_as_list(lst)->items[0])->s,
-			             pk_as_str(pk_as_list(lst)->items[0])->len, sd);
+			             pk_as_str(pk_as_list(lst)->items[0])->len,
+			             sd);
 	}
 	if ((nh == 44 && pay && pay->proto == &pk_proto_fragment) ||
 	    (nh == 0 && pay && pay->proto == &pk_proto_hbh))
@@ -623,7 +622,9 @@ static int ipv6_l4_pseudo(struct pk_build *b, const struct pk_layer *l,
 			    pk_as_layer(pk_as_list(o)->items[0])->proto ==
 			        &pk_proto_hao) {
 				memcpy(src,
-				       pk_as_layer(pk_as_list(o)->items[0])->f[2].b,
+				       pk_as_layer(pk_as_list(o)->items[0])
+				           ->f[2]
+				           .b,
 				       16);
 				hao = true;
 			}
@@ -659,7 +660,7 @@ static int ipv6_l4_pseudo(struct pk_build *b, const struct pk_layer *l,
 	NH_BUILD(lo, &pk_proto_tcp, 6), NH_BUILD(lo, &pk_proto_udp, 17),       \
 	    NH_BUILD(lo, &pk_proto_hbh, 0),                                    \
 	    NH_BUILD(lo, &pk_proto_routing, 43),                               \
-	    NH_BUILD(lo, &pk_proto_srh, 43),                               \
+	    NH_BUILD(lo, &pk_proto_srh, 43),                                   \
 	    NH_BUILD(lo, &pk_proto_fragment, 44),                              \
 	    NH_BUILD(lo, &pk_proto_destopt, 60),                               \
 	    NH_BUILD(lo, &pk_proto_icmp6unknown, 58),                          \
@@ -918,7 +919,8 @@ static int ip6l_get(struct pk_vm *vm, const struct pk_layer *l,
 			return -1;
 		/* a default address list of one (the Segment Routing header) */
 		if (!(st & PK_FS_OBJ) && f->defp &&
-		    pk_list_append_take(vm, *out, pk_str_cstr(vm, f->defp)) < 0) {
+		    pk_list_append_take(vm, *out, pk_str_cstr(vm, f->defp)) <
+		        0) {
 			pk_decref(*out);
 			return -1;
 		}
@@ -970,8 +972,9 @@ static int ip6l_dissect(struct pk_dissect *d, struct pk_layer *l,
 	} else {
 		sub = *c;
 		if (f->rel == PK_REL_COUNT && f->ref >= 0)
-			count = (int64_t)l->f[f->ref].u * (f->mul ? f->mul : 1) +
-			        f->add;
+			count =
+			    (int64_t)l->f[f->ref].u * (f->mul ? f->mul : 1) +
+			    f->add;
 	}
 	while (pk_cur_left(&sub) && count != 0) {
 		uint8_t a[16];

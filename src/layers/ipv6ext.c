@@ -468,8 +468,6 @@ const struct pk_proto pk_proto_fragment = {
     .guess_payload = fragment_guess,
 };
 
-
-
 /* ------------------------------------------------------------------ */
 /* Segment Routing header (RFC 8754): routing type 4                   */
 /*                                                                     */
@@ -477,8 +475,8 @@ const struct pk_proto pk_proto_fragment = {
 /*  | segment list: (lastentry + 1) * 16 bytes | TLVs ...         |    */
 
 static const struct pk_enum_entry srtlv_names[] = {
-    {0, "Pad1 TLV"},        {1, "Ingress Node TLV"}, {2, "Egress Node TLV"},
-    {4, "PadN TLV"},        {5, "HMAC TLV"},
+    {0, "Pad1 TLV"}, {1, "Ingress Node TLV"}, {2, "Egress Node TLV"},
+    {4, "PadN TLV"}, {5, "HMAC TLV"},
 };
 static const struct pk_enum srtlv_enum = PK_ENUM(srtlv_names);
 
@@ -490,10 +488,8 @@ static const struct pk_enum srtlv_enum = PK_ENUM(srtlv_names);
 	}
 
 static const struct pk_field srtlv_fields[] = {
-    F_SRTYPE(0, PK_FF_AUTO),
-    PK_F_INT("len", 8, 0, PK_FMT_DEC),
-    PK_F_BYTES("value", "", 0),
-    PK_F_END};
+    F_SRTYPE(0, PK_FF_AUTO), PK_F_INT("len", 8, 0, PK_FMT_DEC),
+    PK_F_BYTES("value", "", 0), PK_F_END};
 
 #define SR_PAD_FIELDS(t)                                                       \
 	{                                                                      \
@@ -514,12 +510,14 @@ static const struct pk_field srpadn_fields[] = SR_PAD_FIELDS(4);
 	{                                                                      \
 		F_SRTYPE(t, 0), PK_F_INT("len", 8, 18, PK_FMT_DEC),            \
 		    PK_F_INT("reserved", 8, 0, PK_FMT_DEC),                    \
-		    PK_F_INT("flags", 8, 0, PK_FMT_DEC),                       \
-		    PK_F_IP6(n, ip6_one), PK_F_END                             \
+		    PK_F_INT("flags", 8, 0, PK_FMT_DEC), PK_F_IP6(n, ip6_one), \
+		    PK_F_END                                                   \
 	}
 static const uint8_t ip6_one[16] = {[15] = 1};
-static const struct pk_field sringress_fields[] = SR_NODE_FIELDS(1, "ingress_node");
-static const struct pk_field sregress_fields[] = SR_NODE_FIELDS(2, "egress_node");
+static const struct pk_field sringress_fields[] =
+    SR_NODE_FIELDS(1, "ingress_node");
+static const struct pk_field sregress_fields[] =
+    SR_NODE_FIELDS(2, "egress_node");
 
 OPT_PROTO(pk_proto_srtlv, "IPv6ExtHdrSegmentRoutingTLV",
           "IPv6 Option Header Segment Routing - Generic TLV", srtlv_fields);
@@ -534,16 +532,7 @@ OPT_PROTO(pk_proto_sregress, "IPv6ExtHdrSegmentRoutingTLVEgressNode",
           "IPv6 Option Header Segment Routing - Egress Node TLV",
           sregress_fields);
 
-enum {
-	S_NH,
-	S_LEN,
-	S_TYPE,
-	S_SEGLEFT,
-	S_LAST,
-	S_TAG = 11,
-	S_ADDRS,
-	S_TLVS
-};
+enum { S_NH, S_LEN, S_TYPE, S_SEGLEFT, S_LAST, S_TAG = 11, S_ADDRS, S_TLVS };
 
 /* Addresses the header carries (one, ::1, by default). */
 static size_t sr_naddr(const struct pk_layer *l)
@@ -555,8 +544,8 @@ static size_t sr_naddr(const struct pk_layer *l)
 }
 
 /* One TLV at s (n bytes): its layer, and the bytes it took. */
-static struct pk_layer *sr_tlv(struct pk_dissect *d, const uint8_t *s,
-                               size_t n, size_t *used)
+static struct pk_layer *sr_tlv(struct pk_dissect *d, const uint8_t *s, size_t n,
+                               size_t *used)
 {
 	const struct pk_proto *p;
 	struct pk_layer *t;
@@ -631,8 +620,8 @@ static int srtlvs_dissect(struct pk_dissect *d, struct pk_layer *l,
                           const struct pk_field *f, struct pk_cursor *c,
                           size_t len, union pk_fval *slot, uint8_t *st)
 {
-	int64_t want = 8 * (int64_t)l->f[S_LEN].u -
-	               16 * ((int64_t)l->f[S_LAST].u + 1);
+	int64_t want =
+	    8 * (int64_t)l->f[S_LEN].u - 16 * ((int64_t)l->f[S_LAST].u + 1);
 	struct pk_cursor s = pk_cur_sub(c, want > 0 ? (size_t)want : 0, NULL);
 	pk_val list = pk_list_new(d->vm, 0);
 
@@ -642,7 +631,8 @@ static int srtlvs_dissect(struct pk_dissect *d, struct pk_layer *l,
 		size_t used = 0;
 		struct pk_layer *t = sr_tlv(d, s.p, pk_cur_left(&s), &used);
 
-		if (!t || pk_list_append_take(d->vm, list, pk_obj_take(t)) < 0) {
+		if (!t ||
+		    pk_list_append_take(d->vm, list, pk_obj_take(t)) < 0) {
 			pk_decref(list);
 			return -1;
 		}
@@ -665,7 +655,8 @@ static int srtlvs_build(struct pk_build *b, const struct pk_layer *l,
 
 		for (i = 0; i < li->len; i++) {
 			if (pk_is_packet(li->items[i])) {
-				if (pk_build_layer(b, pk_as_layer(li->items[i])) < 0)
+				if (pk_build_layer(
+				        b, pk_as_layer(li->items[i])) < 0)
 					return -1;
 			} else if (pk_is_bytes(li->items[i])) {
 				pk_buf_add(out, pk_as_bytes(li->items[i])->b,

@@ -31,7 +31,8 @@ extern const struct pk_proto pk_proto_icmp6unknown, pk_proto_icmp6destunreach,
     pk_proto_ndopt_routeinfo, pk_proto_ndopt_dnssl, pk_proto_nd_indsol,
     pk_proto_nd_indadv, pk_proto_nd_mpadv, pk_proto_icmp6haadreq,
     pk_proto_icmp6haadrep, pk_proto_icmp6mpsol, pk_proto_icmp6mrdadv,
-    pk_proto_icmp6mrdsol, pk_proto_icmp6mrdterm, pk_proto_icmp6rpl;
+    pk_proto_icmp6mrdsol, pk_proto_icmp6mrdterm, pk_proto_icmp6rpl,
+    pk_proto_ndopt_srcaddrlist, pk_proto_ndopt_tgtaddrlist;
 
 extern const struct pk_proto pk_proto_dns, pk_proto_dnsqr, pk_proto_dnsrr,
     pk_proto_dnsrrmx, pk_proto_dnsrrsoa, pk_proto_dnsrrsrv, pk_proto_dnsrropt,

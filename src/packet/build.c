@@ -266,6 +266,14 @@ int pk_packet_build(struct pk_vm *vm, pk_val pkt, struct pk_buf *out)
 		return pk_raise(vm, &pk_exc_TypeError,
 		                "expected a packet, got '%s'",
 		                pk_typename(pkt));
+	if (((struct pk_layer *)pkt.u.o)->lazy) {
+		/* untouched since dissection: its bytes (scapy's raw cache) */
+		const struct pk_layer *l = (struct pk_layer *)pkt.u.o;
+
+		if (pk_buf_add(out, l->f, l->raw.len) < 0)
+			return pk_raise_nomem(vm);
+		return 0;
+	}
 	b.vm = vm;
 	b.out = out;
 	b.reg = pk_registry(vm);

@@ -386,12 +386,12 @@ struct pk_layer *pk_dissect_layer(struct pk_dissect *d,
 	return l;
 }
 
-int pk_packet_dissect(struct pk_vm *vm, const struct pk_proto *first,
-                      const void *data, size_t len, pk_val *out)
+/* Eager dissection of a whole packet (first already resolved). */
+static struct pk_layer *dissect_all(struct pk_vm *vm, const struct pk_proto *p,
+                                    const uint8_t *data, size_t len)
 {
 	struct pk_dissect d;
 	struct pk_cursor c = pk_cur_make(data, len);
-	struct pk_layer *l;
 
 	d.vm = vm;
 	d.start = data;
@@ -399,18 +399,100 @@ int pk_packet_dissect(struct pk_vm *vm, const struct pk_proto *first,
 	d.depth = 0;
 	d.reg = pk_registry(vm);
 	if (!d.reg)
-		return -1;
+		return NULL;
+	return pk_dissect_chain(&d, p, &c);
+}
+
+int pk_packet_dissect(struct pk_vm *vm, const struct pk_proto *first,
+                      const void *data, size_t len, pk_val *out)
+{
+	struct pk_layer *l;
+	size_t n, room;
+
+	if (!first)
+		first = &pk_proto_raw;
 	if (first == &pk_proto_rawip) {
 		const struct pk_proto *v6 = pk_proto_find(vm, "IPv6");
+		const uint8_t *b = data;
 
 		first = &pk_proto_ip;
-		if (v6 && pk_cur_peek(&c, 0) >= 0 &&
-		    (pk_cur_peek(&c, 0) >> 4) == 6)
+		if (v6 && len && (b[0] >> 4) == 6)
 			first = v6;
 	}
-	l = pk_dissect_chain(&d, first ? first : &pk_proto_raw, &c);
+	/*
+	 * Lazy: keep the bytes in one allocation big enough to decode the
+	 * first layer in place later, so rdpcap() of a large capture costs
+	 * little more than the capture (the issue's target: 150 bytes over
+	 * the packet bytes), and raw() of an untouched packet is its bytes.
+	 */
+	n = first->nfields;
+	room = n * sizeof(union pk_fval) + n;
+	if (len > room)
+		room = len;
+	l = pk_obj_alloc(&pk_type_packet, sizeof(*l) + room);
 	if (!l)
-		return -1;
+		return pk_raise_nomem(vm);
+	l->proto = first;
+	l->lazy = true;
+	l->raw.vm = vm;
+	l->raw.len = len;
+	l->st = (uint8_t *)(l->f + n);
+	if (len)
+		memcpy(l->f, data, len);
 	*out = pk_obj_take(l);
 	return 0;
+}
+
+int pk_layer_unlazy(struct pk_layer *l)
+{
+	struct pk_vm *vm = l->raw.vm;
+	size_t len = l->raw.len, n = l->proto->nfields, i;
+	uint8_t *copy = pk_xmalloc(len ? len : 1);
+	struct pk_layer *h = NULL;
+
+	if (copy) {
+		memcpy(copy, l->f, len);
+		h = dissect_all(vm, l->proto, copy, len);
+		pk_xfree(copy);
+	}
+	l->lazy = false;
+	l->boff = l->blen = 0;
+	if (!h || h->proto != l->proto) {
+		/* the head is always of the first class; OOM is the real case */
+		if (h)
+			pk_decref(pk_obj_take(h));
+		for (i = 0; i < n; i++)
+			pk_field_default(&l->proto->fields[i], &l->f[i],
+			                 &l->st[i]);
+		return pk_raise_nomem(vm);
+	}
+	/* move the decoded head into place; its shell goes, not its values */
+	memcpy(l->f, h->f, n * sizeof(union pk_fval));
+	memcpy(l->st, h->st, n);
+	l->partial = h->partial;
+	l->payload = h->payload;
+	if (l->payload)
+		l->payload->under = l;
+	pk_xfree(h);
+	return 0;
+}
+
+struct pk_layer *pk_packet_peek(struct pk_vm *vm, pk_val pkt,
+                                struct pk_layer **tmp)
+{
+	struct pk_layer *l = (struct pk_layer *)pkt.u.o;
+
+	*tmp = NULL;
+	if (!l->lazy)
+		return l;
+	*tmp = dissect_all(vm, l->proto, (const uint8_t *)l->f, l->raw.len);
+	if (!*tmp)
+		pk_vm_clear_error(vm);
+	return *tmp;
+}
+
+void pk_packet_peek_done(struct pk_layer *tmp)
+{
+	if (tmp)
+		pk_decref(pk_obj_take(tmp));
 }

@@ -57,6 +57,13 @@ const struct pk_proto *pk_registry_guess(struct pk_registry *r,
 bool pk_binding_overload(struct pk_registry *r, const struct pk_layer *l, int i,
                          uint64_t *val);
 
+/*
+ * A boolean setting of the net module's `conf` object (conf.checkIPaddr),
+ * read when needed so the user can change it at any time; `def` when there
+ * is no `conf` global or it lacks the setting (the packet module alone).
+ */
+bool pk_conf_flag(struct pk_vm *vm, const char *name, bool def);
+
 /* layer.c: the packet type's release hook */
 void pk_layer_release(struct pk_obj *o);
 
@@ -90,6 +97,8 @@ void pk_repr_scapy_bytes(struct pk_buf *out, const uint8_t *s, size_t n);
 void pk_repr_pystr(struct pk_buf *out, const char *s, size_t n);
 void pk_fmt_ip6(struct pk_buf *out, const uint8_t a[16]);
 void pk_fmt_mac(struct pk_buf *out, const uint8_t a[6]);
+/* A MAC field slot as the user spelt it (upper case kept, as scapy). */
+void pk_fmt_mac_text(struct pk_buf *out, const uint8_t a[16]);
 void pk_fmt_ip4(struct pk_buf *out, const uint8_t a[4]);
 int pk_parse_ip4(const char *s, size_t n, uint8_t out[4]);
 int pk_parse_mac(const char *s, size_t n, uint8_t out[6]);
@@ -156,6 +165,16 @@ int pk_packet_iter(struct pk_vm *vm, pk_val pkt, pk_val *out);
 struct pk_layer *pk_dissect_chain(struct pk_dissect *d,
                                   const struct pk_proto *p,
                                   struct pk_cursor *c);
+
+/*
+ * The layers of pkt for a quick look (haslayer, summary) that leaves a
+ * lazy packet lazy: a lazy one is decoded into a temporary chain, given
+ * back in *tmp for pk_packet_peek_done(). NULL only on OOM (no exception
+ * left pending).
+ */
+struct pk_layer *pk_packet_peek(struct pk_vm *vm, pk_val pkt,
+                                struct pk_layer **tmp);
+void pk_packet_peek_done(struct pk_layer *tmp);
 
 /* The first layer of chain `l` that is of proto p, nth (1-based). */
 struct pk_layer *pk_layer_find(struct pk_layer *l, const struct pk_proto *p,

@@ -71,6 +71,38 @@ void pk_fmt_mac(struct pk_buf *out, const uint8_t a[6])
 	            a[3], a[4], a[5]);
 }
 
+/*
+ * scapy keeps the MAC text the user typed ("AB:AC:DD:9F:3C:AB" shows and
+ * reads back upper case; after a build and dissect it is lower case). The
+ * 10 bytes of the slot after the address record that spelling, so no
+ * object is allocated: all zero (defaults, dissection, route hooks) is the
+ * canonical lower-case form.
+ */
+enum {
+	MAC_UPPER = 6, /* 2 bytes: bit 2*g+k, digit k of group g upper case */
+	MAC_SHORT = 8, /* bit g: group g typed as one digit */
+	MAC_DASH = 9,  /* bit g: separator after group g is '-' */
+};
+
+void pk_fmt_mac_text(struct pk_buf *out, const uint8_t a[16])
+{
+	static const char lo[] = "0123456789abcdef", up[] = "0123456789ABCDEF";
+	unsigned upper = a[MAC_UPPER] | (unsigned)a[MAC_UPPER + 1] << 8;
+	int g;
+
+	for (g = 0; g < 6; g++) {
+		unsigned hi = a[g] >> 4, low = a[g] & 15;
+
+		if (!(a[MAC_SHORT] >> g & 1) || hi)
+			pk_buf_addch(out,
+			             (upper >> (2 * g) & 1) ? up[hi] : lo[hi]);
+		pk_buf_addch(out,
+		             (upper >> (2 * g + 1) & 1) ? up[low] : lo[low]);
+		if (g < 5)
+			pk_buf_addch(out, (a[MAC_DASH] >> g & 1) ? '-' : ':');
+	}
+}
+
 void pk_fmt_ip4(struct pk_buf *out, const uint8_t a[4])
 {
 	pk_buf_addf(out, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
@@ -112,12 +144,15 @@ int pk_parse_ip4(const char *s, size_t n, uint8_t out[4])
 	return 0;
 }
 
-int pk_parse_mac(const char *s, size_t n, uint8_t out[6])
+/* Parse into out[0..5]; with `spell` (10 bytes) also record the spelling
+ * for pk_fmt_mac_text. */
+static int parse_mac(const char *s, size_t n, uint8_t out[6], uint8_t *spell)
 {
 	size_t k = 0, i;
+	unsigned upper = 0, shrt = 0, dash = 0;
 
 	for (i = 0; i < 6; i++) {
-		unsigned v = 0, d = 0;
+		unsigned v = 0, d = 0, up = 0;
 
 		while (k < n && d < 2) {
 			char c = s[k];
@@ -128,7 +163,7 @@ int pk_parse_mac(const char *s, size_t n, uint8_t out[6])
 			else if (c >= 'a' && c <= 'f')
 				x = (unsigned)(c - 'a' + 10);
 			else if (c >= 'A' && c <= 'F')
-				x = (unsigned)(c - 'A' + 10);
+				x = (unsigned)(c - 'A' + 10), up |= 1u << d;
 			else
 				break;
 			v = v * 16 + x;
@@ -137,13 +172,33 @@ int pk_parse_mac(const char *s, size_t n, uint8_t out[6])
 		if (!d)
 			return -1;
 		out[i] = (uint8_t)v;
+		/* one digit typed is the low digit of the group */
+		if (d == 1)
+			shrt |= 1u << i, up <<= 1;
+		upper |= up << (2 * i);
 		if (i < 5) {
 			if (k >= n || (s[k] != ':' && s[k] != '-'))
 				return -1;
+			if (s[k] == '-')
+				dash |= 1u << i;
 			k++;
 		}
 	}
-	return k == n ? 0 : -1;
+	if (k != n)
+		return -1;
+	if (spell) {
+		memset(spell, 0, 10);
+		spell[MAC_UPPER - 6] = (uint8_t)upper;
+		spell[MAC_UPPER - 5] = (uint8_t)(upper >> 8);
+		spell[MAC_SHORT - 6] = (uint8_t)shrt;
+		spell[MAC_DASH - 6] = (uint8_t)dash;
+	}
+	return 0;
+}
+
+int pk_parse_mac(const char *s, size_t n, uint8_t out[6])
+{
+	return parse_mac(s, n, out, NULL);
 }
 
 int pk_parse_ip6(const char *s, size_t n, uint8_t out[16])
@@ -482,7 +537,7 @@ int pk_field_repr(struct pk_vm *vm, const struct pk_layer *l,
 		int_text(out, f, slot->u);
 		return 0;
 	case PK_FK_MAC:
-		pk_fmt_mac(out, slot->b);
+		pk_fmt_mac_text(out, slot->b);
 		return 0;
 	case PK_FK_IP4:
 		pk_fmt_ip4(out, slot->b);
@@ -634,8 +689,8 @@ int pk_field_scalar(struct pk_vm *vm, const struct pk_layer *l,
 		break;
 	case PK_FK_MAC:
 		if (pk_is_str(v)) {
-			if (pk_parse_mac(pk_as_str(v)->s, pk_as_str(v)->len,
-			                 slot->b) < 0)
+			if (parse_mac(pk_as_str(v)->s, pk_as_str(v)->len,
+			              slot->b, slot->b + 6) < 0)
 				return pk_field_error(
 				    vm, &pk_exc_ValueError, l->proto, f,
 				    "invalid MAC address '%s'",
@@ -853,7 +908,7 @@ int pk_field_get(struct pk_vm *vm, const struct pk_layer *l,
 			                     ~(((uint64_t)1 << f->bits) - 1));
 		return 0;
 	case PK_FK_MAC:
-		pk_fmt_mac(&b, slot->b);
+		pk_fmt_mac_text(&b, slot->b);
 		break;
 	case PK_FK_IP4:
 		pk_fmt_ip4(&b, slot->b);

@@ -33,7 +33,7 @@ void pk_layer_release(struct pk_obj *o)
 		struct pk_layer *next = l->payload;
 		size_t i;
 
-		for (i = 0; i < l->proto->nfields; i++)
+		for (i = 0; !l->lazy && i < l->proto->nfields; i++)
 			pk_slot_clear(&l->f[i], &l->st[i]);
 		pk_xfree(l);
 		if (!next || --next->h.refcnt)

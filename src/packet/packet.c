@@ -179,11 +179,23 @@ static int proto_getattr(struct pk_vm *vm, pk_val self, struct pk_str *name,
 	return PK_NOTIMPL;
 }
 
+/* Field names only: the CLI offers them as keywords (`IP(d<TAB>` -> dst=). */
+static void proto_attrnames(pk_val self,
+                            void (*add)(void *ctx, const char *name), void *ctx)
+{
+	const struct pk_proto *p = ((struct pk_protoval *)self.u.o)->p;
+	int i;
+
+	for (i = 0; i < p->nfields; i++)
+		add(ctx, p->fields[i].name);
+}
+
 const struct pk_type pk_type_proto = {
     .name = "Packet_metaclass",
     .doc = "a layer class: call it to make a layer",
     .repr = proto_repr,
     .getattr = proto_getattr,
+    .attrnames = proto_attrnames,
     .call = proto_call,
     .hash = proto_hash,
 };
@@ -403,7 +415,7 @@ static int pkt_contains(struct pk_vm *vm, pk_val self, pk_val item, bool *out)
 		return pk_raise(vm, &pk_exc_TypeError,
 		                "'in <packet>' requires a layer class, not %s",
 		                pk_typename(item));
-	*out = pk_layer_find(L(self), p, 1) != NULL;
+	*out = pk_packet_haslayer(vm, self, p);
 	return 0;
 }
 
@@ -600,7 +612,7 @@ static int m_haslayer(struct pk_vm *vm, pk_val self, const struct pk_args *a,
 		                "haslayer() expects a layer class, not %s",
 		                pk_typename(v[0]));
 	/* scapy returns True or 0 */
-	*out = pk_layer_find(L(self), p, 1) ? pk_bool(true) : pk_int(0);
+	*out = pk_packet_haslayer(vm, self, p) ? pk_bool(true) : pk_int(0);
 	return 0;
 }
 
@@ -817,24 +829,29 @@ const struct pk_type pk_type_packet = {
 /* ------------------------------------------------------------------ */
 /* Public API                                                          */
 
+/* time and first class are valid in a lazy packet: no decoding */
 double pk_packet_time(pk_val pkt)
 {
-	return L(pkt)->time;
+	return ((struct pk_layer *)pkt.u.o)->time;
 }
 
 void pk_packet_set_time(pk_val pkt, double t)
 {
-	L(pkt)->time = t;
+	((struct pk_layer *)pkt.u.o)->time = t;
 }
 
 bool pk_packet_haslayer(struct pk_vm *vm, pk_val pkt, const struct pk_proto *p)
 {
-	return pk_layer_find(L(pkt), p, 1) != NULL;
+	struct pk_layer *tmp, *l = pk_packet_peek(vm, pkt, &tmp);
+	bool r = pk_layer_find(l, p, 1) != NULL;
+
+	pk_packet_peek_done(tmp);
+	return r;
 }
 
 const struct pk_proto *pk_packet_first_proto(struct pk_vm *vm, pk_val pkt)
 {
-	return L(pkt)->proto;
+	return ((struct pk_layer *)pkt.u.o)->proto;
 }
 
 int pk_packet_hashret(struct pk_vm *vm, pk_val pkt, struct pk_buf *key)
@@ -873,6 +890,26 @@ int pk_layer_answers(struct pk_vm *vm, const struct pk_layer *reply,
 	return pk_layer_answers(vm, reply->payload, probe->payload, out);
 }
 
+bool pk_conf_flag(struct pk_vm *vm, const char *name, bool def)
+{
+	pk_val conf = pk_vm_get_global(vm, "conf"), v;
+	bool b = def;
+
+	if (pk_is_undef(conf))
+		return def;
+	if (pk_getattr(vm, conf, pk_intern(name, strlen(name)), &v) < 0) {
+		/* a conf without that setting (or a user's own `conf`) */
+		pk_vm_clear_error(vm);
+		return def;
+	}
+	if (pk_truth(vm, v, &b) < 0) {
+		pk_vm_clear_error(vm);
+		b = def;
+	}
+	pk_decref(v);
+	return b;
+}
+
 int pk_packet_answers(struct pk_vm *vm, pk_val reply, pk_val probe, bool *out)
 {
 	return pk_layer_answers(vm, L(reply), L(probe), out);
@@ -880,17 +917,22 @@ int pk_packet_answers(struct pk_vm *vm, pk_val reply, pk_val probe, bool *out)
 
 enum pk_pkt_class pk_packet_class(struct pk_vm *vm, pk_val pkt)
 {
-	const struct pk_layer *l;
+	struct pk_layer *tmp, *l = pk_packet_peek(vm, pkt, &tmp);
+	enum pk_pkt_class c = PK_CLASS_OTHER;
 
-	for (l = L(pkt); l; l = l->payload) {
+	for (; l; l = l->payload) {
 		if (l->proto == &pk_proto_tcp)
-			return PK_CLASS_TCP;
-		if (l->proto == &pk_proto_udp)
-			return PK_CLASS_UDP;
-		if (l->proto == &pk_proto_icmp)
-			return PK_CLASS_ICMP;
+			c = PK_CLASS_TCP;
+		else if (l->proto == &pk_proto_udp)
+			c = PK_CLASS_UDP;
+		else if (l->proto == &pk_proto_icmp)
+			c = PK_CLASS_ICMP;
+		else
+			continue;
+		break;
 	}
-	return PK_CLASS_OTHER;
+	pk_packet_peek_done(tmp);
+	return c;
 }
 
 /* ------------------------------------------------------------------ */

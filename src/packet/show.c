@@ -425,7 +425,8 @@ int pk_layer_sprintf(struct pk_vm *vm, struct pk_layer *l, const char *fmt,
 	return 0;
 }
 
-int pk_packet_summary(struct pk_vm *vm, pk_val pkt, struct pk_buf *out)
+static int summary_of(struct pk_vm *vm, struct pk_layer *top,
+                      struct pk_buf *out)
 {
 	struct pk_layer *chain[PK_MAX_DEPTH * 2], *l;
 	struct pk_buf *parts;
@@ -433,7 +434,7 @@ int pk_packet_summary(struct pk_vm *vm, pk_val pkt, struct pk_buf *out)
 	bool found = false;
 	int rc = 0;
 
-	for (l = pk_as_layer(pkt); l && n < PK_MAX_DEPTH * 2; l = l->payload)
+	for (l = top; l && n < PK_MAX_DEPTH * 2; l = l->payload)
 		chain[n++] = l;
 	parts = pk_xcalloc((size_t)n, sizeof(*parts));
 	if (!parts)
@@ -462,5 +463,18 @@ int pk_packet_summary(struct pk_vm *vm, pk_val pkt, struct pk_buf *out)
 	for (i = 0; i < n; i++)
 		pk_buf_release(&parts[i]);
 	pk_xfree(parts);
+	return rc;
+}
+
+/* pl.summary() of a large capture: lazy packets stay lazy */
+int pk_packet_summary(struct pk_vm *vm, pk_val pkt, struct pk_buf *out)
+{
+	struct pk_layer *tmp, *l = pk_packet_peek(vm, pkt, &tmp);
+	int rc;
+
+	if (!l)
+		return pk_raise_nomem(vm);
+	rc = summary_of(vm, l, out);
+	pk_packet_peek_done(tmp);
 	return rc;
 }

@@ -131,6 +131,25 @@ static const struct {
      "<string>:1:1: error: ValueError: range() arg 3 must not be zero"},
 };
 
+/* ranges at the ends of the 64-bit ints */
+static void test_range_limits(void **state)
+{
+	expect_output(
+	    "for i in range(9223372036854775000, 9223372036854775807, 500):\n"
+	    "    print(i)\n"
+	    "print(list(range(-9223372036854775807 - 1, 9223372036854775807, 9223372036854775807)))\n"
+	    "print(list(range(5, -9223372036854775807 - 1, -9223372036854775807)))\n"
+	    "r = range(-9223372036854775807 - 1, 9223372036854775807)\n"
+	    "print(r[0], r[-1], 0 in r, sum(range(10**6)))\n",
+	    "9223372036854775000\n9223372036854775500\n"
+	    "[-9223372036854775808, -1, 9223372036854775806]\n"
+	    "[5, -9223372036854775802]\n"
+	    "-9223372036854775808 9223372036854775806 True 499999500000\n");
+	expect_error(
+	    "len(range(-9223372036854775807 - 1, 9223372036854775807))",
+	    "<string>:1:1: error: OverflowError: Python int too large to convert to C ssize_t");
+}
+
 static void test_errors(void **state)
 {
 	size_t i;
@@ -398,13 +417,13 @@ static void test_alloc_failure_corpus(void **state)
 			pk_vm_set_errout(vm, quiet, NULL);
 			pk_alloc_fail_after(n);
 			st = pk_vm_run(vm, src, strlen(src), "<s>", 1,
-				       PK_RUN_FILE);
+			               PK_RUN_FILE);
 			pk_alloc_fail_after(-1);
 			if (st != PK_RUN_OK) {
 				pk_vm_error(vm, &e);
 				if (strcmp(e.exc_name, "MemoryError"))
 					print_error("%s\nn=%ld: %s: %s\n", src,
-						    n, e.exc_name, e.message);
+					            n, e.exc_name, e.message);
 				assert_string_equal(e.exc_name, "MemoryError");
 			}
 			pk_vm_free(vm);
@@ -433,6 +452,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_programs),
 	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_range_limits),
 	    cmocka_unit_test(test_session_survives),
 	    cmocka_unit_test(test_single_mode_echo),
 	    cmocka_unit_test(test_exit),

@@ -298,7 +298,8 @@ static void quiet(void *ctx, const char *s, size_t len)
  * (deterministic: rand() with a fixed seed) */
 static void test_mutations(void **state)
 {
-	static const char alpha[] = "()[]{}:,.'\"\\\n #=+-*/%<>!&|^~_abcxyz019fbr\t";
+	static const char alpha[] =
+	    "()[]{}:,.'\"\\\n #=+-*/%<>!&|^~_abcxyz019fbr\t";
 	struct pk_vm *vm = pk_vm_new();
 	char buf[4096];
 	int it;
@@ -307,9 +308,9 @@ static void test_mutations(void **state)
 	pk_vm_set_errout(vm, quiet, NULL);
 	srand(7);
 	for (it = 0; it < 20000; it++) {
-		const char *src = corpus[rand() % (int)(sizeof(corpus) /
-							 sizeof(corpus[0]))]
-					  .src;
+		const char *src =
+		    corpus[rand() % (int)(sizeof(corpus) / sizeof(corpus[0]))]
+		        .src;
 		size_t n = strlen(src);
 		int k, nmut = 1 + rand() % 4;
 
@@ -325,17 +326,19 @@ static void test_mutations(void **state)
 				n--;
 			} else if (op == 1) {
 				memmove(buf + pos + 1, buf + pos, n - pos + 1);
-				buf[pos] = alpha[rand() % (int)(sizeof(alpha) - 1)];
+				buf[pos] =
+				    alpha[rand() % (int)(sizeof(alpha) - 1)];
 				n++;
 			} else if (n) {
-				buf[pos] = alpha[rand() % (int)(sizeof(alpha) - 1)];
+				buf[pos] =
+				    alpha[rand() % (int)(sizeof(alpha) - 1)];
 			}
 		}
 		/* mutations must not make endless loops */
 		if (strstr(buf, "while"))
 			continue;
 		pk_vm_run(vm, buf, n, "<m>", 1,
-			  it % 2 ? PK_RUN_FILE : PK_RUN_SINGLE);
+		          it % 2 ? PK_RUN_FILE : PK_RUN_SINGLE);
 		pk_vm_clear_error(vm);
 	}
 	pk_vm_free(vm);

@@ -474,6 +474,155 @@ static void test_random_bytes(void **state)
 	}
 }
 
+/* attrnames: a class lists its fields (keywords), a packet every layer's
+ * fields and its methods (the CLI's completion and "did you mean"). */
+struct names {
+	char text[1024];
+};
+
+static void add_name(void *ctx, const char *name)
+{
+	struct names *n = ctx;
+
+	strncat(n->text, name, sizeof(n->text) - strlen(n->text) - 2);
+	strcat(n->text, " ");
+}
+
+static void test_attrnames(void **state)
+{
+	pk_val cls = pk_vm_get_global(vm, "UDP");
+	pk_val p = stack(vm, mk(vm, "IP", NULL), mk(vm, "UDP", NULL));
+	struct names n = {""};
+
+	assert_true(pk_is_type(cls, &pk_type_proto));
+	pk_attrnames(cls, add_name, &n);
+	assert_string_equal(n.text, "sport dport len chksum ");
+	n.text[0] = 0;
+	assert_false(pk_is_undef(p));
+	pk_attrnames(p, add_name, &n);
+	assert_non_null(strstr(n.text, " ttl "));
+	assert_non_null(strstr(n.text, " dport "));
+	assert_non_null(strstr(n.text, "haslayer "));
+	assert_non_null(strstr(n.text, "payload "));
+	pk_decref(p);
+}
+
+/* MAC text as typed (scapy stores the string); dissection is lower case */
+static void test_mac_spelling(void **state)
+{
+	pk_val p = mk(vm, "Ether", "src", A_STR, "AB:AC:DD:9F:3C:AB", "dst",
+	              A_STR, "a:B:c:0d:E-1f", NULL);
+	pk_val d = pk_undef(), v = pk_undef();
+	struct pk_buf r = PK_BUF_INIT;
+
+	assert_false(pk_is_undef(p));
+	assert_int_equal(pk_repr(vm, p, &r), 0);
+	assert_string_equal(
+	    r.buf, "<Ether  dst=a:B:c:0d:E-1f src=AB:AC:DD:9F:3C:AB |>");
+	pk_buf_reset(&r);
+	assert_int_equal(pk_getattr(vm, p, pk_intern("src", 3), &v), 0);
+	assert_true(pk_is_str(v));
+	assert_string_equal(pk_as_str(v)->s, "AB:AC:DD:9F:3C:AB");
+	pk_decref(v);
+	assert_int_equal(pk_packet_build(vm, p, &r), 0);
+	assert_memory_equal(
+	    r.buf, "\x0a\x0b\x0c\x0d\x0e\x1f\xab\xac\xdd\x9f\x3c\xab", 12);
+	assert_int_equal(
+	    pk_packet_dissect(vm, &pk_proto_ether, r.buf, r.len, &d), 0);
+	assert_int_equal(pk_getattr(vm, d, pk_intern("src", 3), &v), 0);
+	assert_string_equal(pk_as_str(v)->s, "ab:ac:dd:9f:3c:ab");
+	pk_decref(v);
+	pk_buf_release(&r);
+	pk_decref(d);
+	pk_decref(p);
+}
+
+/*
+ * conf.checkIPaddr, as the net module defines it, read through the
+ * `conf` global: a stand-in object here, so no network module is needed.
+ */
+static bool check_ipaddr = true;
+
+static int fakeconf_getattr(struct pk_vm *v, pk_val self, struct pk_str *name,
+                            pk_val *out)
+{
+	if (strcmp(name->s, "checkIPaddr"))
+		return PK_NOTIMPL;
+	*out = pk_bool(check_ipaddr);
+	return 0;
+}
+
+static void fakeconf_release(struct pk_obj *o)
+{
+	pk_xfree(o);
+}
+
+static const struct pk_type fakeconf_type = {
+    .name = "Conf",
+    .release = fakeconf_release,
+    .getattr = fakeconf_getattr,
+};
+
+/* Does a reply from `rsrc` to `rdst` answer an echo request 198.18.0.1 ->
+ * 198.18.0.2? Both the hash and answers() must agree. */
+static bool echo_answers(const char *rsrc, const char *rdst)
+{
+	uint8_t bytes[64];
+	pk_val q =
+	    stack(vm,
+	          mk(vm, "IP", "src", A_STR, "198.18.0.1", "dst", A_STR,
+	             "198.18.0.2", NULL),
+	          mk(vm, "ICMP", "type", A_INT, 8, "id", A_INT, 1, NULL));
+	pk_val r = stack(
+	    vm, mk(vm, "IP", "src", A_STR, rsrc, "dst", A_STR, rdst, NULL),
+	    mk(vm, "ICMP", "type", A_INT, 0, "id", A_INT, 1, NULL));
+	struct pk_buf b = PK_BUF_INIT, hq = PK_BUF_INIT, hr = PK_BUF_INIT;
+	pk_val d = pk_undef();
+	bool ans = false;
+	size_t n;
+
+	assert_int_equal(pk_packet_build(vm, r, &b), 0);
+	n = b.len < sizeof(bytes) ? b.len : sizeof(bytes);
+	memcpy(bytes, b.buf, n);
+	assert_int_equal(pk_packet_dissect(vm, &pk_proto_ip, bytes, n, &d), 0);
+	assert_int_equal(pk_packet_answers(vm, d, q, &ans), 0);
+	assert_int_equal(pk_packet_hashret(vm, d, &hr), 0);
+	assert_int_equal(pk_packet_hashret(vm, q, &hq), 0);
+	assert_int_equal(ans,
+	                 hr.len == hq.len && !memcmp(hr.buf, hq.buf, hr.len));
+	pk_buf_release(&b);
+	pk_buf_release(&hq);
+	pk_buf_release(&hr);
+	pk_decref(d);
+	pk_decref(q);
+	pk_decref(r);
+	return ans;
+}
+
+static void test_check_ipaddr(void **state)
+{
+	pk_val conf;
+
+	/* no `conf` global (the packet module alone): addresses count */
+	assert_true(echo_answers("198.18.0.2", "198.18.0.1"));
+	assert_false(echo_answers("198.18.0.9", "198.18.0.1"));
+	assert_false(echo_answers("198.18.0.2", "198.18.0.7"));
+	conf = pk_obj_take(pk_obj_alloc(&fakeconf_type, sizeof(struct pk_obj)));
+	assert_int_equal(pk_vm_set_global(vm, "conf", conf), 0);
+	pk_decref(conf);
+	assert_false(echo_answers("198.18.0.9", "198.18.0.1"));
+	check_ipaddr = false;
+	assert_true(echo_answers("198.18.0.9", "198.18.0.1"));
+	assert_true(echo_answers("198.18.0.2", "198.18.0.7"));
+	check_ipaddr = true;
+	assert_false(echo_answers("198.18.0.2", "198.18.0.7"));
+	assert_true(echo_answers("198.18.0.2", "198.18.0.1"));
+	/* a `conf` without the setting is the default */
+	assert_int_equal(pk_vm_set_global(vm, "conf", pk_int(5)), 0);
+	assert_false(echo_answers("198.18.0.9", "198.18.0.1"));
+	assert_string_equal(exc_text(), "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -487,6 +636,9 @@ int main(void)
 	    cmocka_unit_test(test_sets),
 	    cmocka_unit_test(test_runtime_proto),
 	    cmocka_unit_test(test_random_bytes),
+	    cmocka_unit_test(test_attrnames),
+	    cmocka_unit_test(test_mac_spelling),
+	    cmocka_unit_test(test_check_ipaddr),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

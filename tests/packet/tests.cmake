@@ -3,6 +3,9 @@
 # DNS-over-truncated-bytes case waits on dns.c marking partial layers).
 pktsh_unit_test(test_packet pktsh_packet
   ${CMAKE_CURRENT_LIST_DIR}/test_packet.c)
+# bytes per stored dissected packet (VmRSS over 100k packets; no timing)
+pktsh_unit_test(test_packet_memory pktsh_packet
+  ${CMAKE_CURRENT_LIST_DIR}/test_memory.c)
 
 file(GLOB packet_vectors ${CMAKE_CURRENT_LIST_DIR}/vectors/*.jsonl)
 if(packet_vectors)
