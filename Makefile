@@ -11,7 +11,7 @@ CMAKEFLAGS ?=
 # runners, iproute2 makes the namespaces, tcpdump/tshark check our output).
 BUILD_DEPS = gcc make cmake pkg-config libpcap-dev libdumbnet-dev \
 	     libreadline-dev libcmocka-dev
-TEST_DEPS  = python3 iproute2 tcpdump tshark procps
+TEST_DEPS  = python3 iproute2 tcpdump tshark procps libcap2-bin valgrind
 
 .PHONY: all build run test test-sanitize bench deps test-deps clean docs
 
