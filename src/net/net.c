@@ -170,6 +170,20 @@ int pk_net_io_error(struct pk_vm *vm, struct pk_netstate *st, const char *what,
 /* ------------------------------------------------------------------ */
 /* Neighbour resolution with scapy's cache                              */
 
+/*
+ * PKTSH_OFFLINE=1 forbids the one packet pktsh would otherwise send on
+ * its own: the ARP or neighbour request that resolves an unset Ether dst.
+ * The test suite sets it for every test that runs outside the namespaces
+ * it makes, so building a frame there can never reach a real network;
+ * the kernel's cache and scapy's broadcast fallback still apply.
+ */
+static bool offline(void)
+{
+	const char *e = getenv("PKTSH_OFFLINE");
+
+	return e && *e && strcmp(e, "0") != 0;
+}
+
 int pk_net_resolve_mac(struct pk_vm *vm, struct pk_netstate *st, int family,
                        const uint8_t *ip, uint8_t mac[6], bool quiet)
 {
@@ -218,7 +232,7 @@ int pk_net_resolve_mac(struct pk_vm *vm, struct pk_netstate *st, int family,
 	r = 0;
 	if (family == AF_INET && pk_neigh_cache4(hop, mac) == 0)
 		r = 1;
-	if (!r && ifc->has_mac) {
+	if (!r && ifc->has_mac && !offline()) {
 		r = pk_neigh_ask(nh.iface, family, ifc->mac, nh.src, hop, 2.0,
 		                 mac, &io);
 		if (r < 0 && quiet)

@@ -20,6 +20,9 @@
 # namespace has a route out, so nothing can leave the test. Needs root:
 # without it the test is skipped (exit 77, ctest's SKIP_RETURN_CODE).
 set -u
+# Inside the namespaces active ARP/ND resolution is wanted and cannot
+# leave them (the suite sets PKTSH_OFFLINE for tests outside them).
+unset PKTSH_OFFLINE
 
 SKIP=77
 oracle=0
