@@ -538,7 +538,7 @@ static int open_error(struct pk_vm *vm, const char *fname, struct src *s,
 			exe[n] = '\0';
 		return pk_raise(
 		    vm, &pk_exc_PermissionError,
-		    "%s: capturing on '%s' needs the CAP_NET_RAW capability (run as root, or grant it once: setcap cap_net_raw,cap_net_admin+eip %s)",
+		    "%s: capturing on '%s' needs CAP_NET_RAW: run as root (sudo) or grant it with 'setcap cap_net_raw,cap_net_admin+eip %s'",
 		    fname, s->name, exe);
 	case PCAP_ERROR_NO_SUCH_DEVICE:
 		return pk_raise(vm, &pk_exc_OSError,

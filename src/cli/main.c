@@ -20,6 +20,7 @@
 
 #include "pktsh/alloc.h"
 #include "pktsh/buf.h"
+#include "pktsh/net.h"
 #include "pktsh/vm.h"
 
 #include "cli.h"
@@ -282,6 +283,9 @@ int main(int argc, char **argv)
 	}
 	pk_vm_set_output(vm, write_out, NULL);
 	pk_vm_set_errout(vm, write_err, NULL);
+	/* sr()'s live progress line: for a person watching, never a pipe */
+	if (isatty(STDERR_FILENO))
+		pk_net_set_progress(vm, write_err, NULL);
 	install_sigint();
 
 	if (set_sys(vm, cmd ? "-c" : file ? file : "", argv + i, argc - i) < 0)

@@ -344,7 +344,7 @@ static int hook_ether(struct pk_vm *vm, void *ctx, const struct pk_layer *pay,
 	if (r == 0) {
 		pk_vm_warn(
 		    vm,
-		    "WARNING: Mac address to reach destination not found. Using broadcast.\n");
+		    "Mac address to reach destination not found. Using broadcast.");
 		memset(dst, 0xff, 6);
 	}
 	return 0;
@@ -405,6 +405,35 @@ static int parse_addr(struct pk_vm *vm, int family, pk_val v, const char *fname,
 	return 0;
 }
 
+/* scapy's Route.route(): our own IPv4 addresses through loopback, and
+ * a warning when nothing matches. */
+static void scapy_route(struct pk_vm *vm, struct pk_netstate *st, int family,
+                        const uint8_t *dst, struct pk_nexthop *nh)
+{
+	pk_rtable_lookup(&st->rt, family, dst, nh);
+	if (nh->local && family == AF_INET) {
+		/* scapy: our own IPv4 addresses are reached through
+		 * loopback (its IPv6 table keeps them on their interface) */
+		size_t i;
+
+		for (i = 0; i < st->rt.intf.n; i++)
+			if (st->rt.intf.v[i].loopback) {
+				snprintf(nh->iface, sizeof(nh->iface), "%s",
+				         st->rt.intf.v[i].name);
+				break;
+			}
+		memcpy(nh->src, dst, 16);
+		memset(nh->gw, 0, 16);
+	}
+	if (!nh->found && !nh->local) {
+		pk_vm_warn(vm, "No route found%s",
+		           family == AF_INET ? " (no default route?)"
+		                             : " for IPv6 destination");
+		snprintf(nh->iface, sizeof(nh->iface), "%s",
+		         pk_net_iface(vm, st));
+	}
+}
+
 static int route_route(struct pk_vm *vm, pk_val self, const struct pk_args *a,
                        pk_val *out)
 {
@@ -421,28 +450,7 @@ static int route_route(struct pk_vm *vm, pk_val self, const struct pk_args *a,
 	if (!pk_is_undef(argv[0]) && !pk_is_none(argv[0]) &&
 	    parse_addr(vm, r->family, argv[0], "route", dst) < 0)
 		return -1;
-	pk_rtable_lookup(&st->rt, r->family, dst, &nh);
-	if (nh.local && r->family == AF_INET) {
-		/* scapy: our own IPv4 addresses are reached through
-		 * loopback (its IPv6 table keeps them on their interface) */
-		size_t i;
-
-		for (i = 0; i < st->rt.intf.n; i++)
-			if (st->rt.intf.v[i].loopback) {
-				snprintf(nh.iface, sizeof(nh.iface), "%s",
-				         st->rt.intf.v[i].name);
-				break;
-			}
-		memcpy(nh.src, dst, 16);
-		memset(nh.gw, 0, 16);
-	}
-	if (!nh.found && !nh.local) {
-		pk_vm_warn(vm, "WARNING: No route found%s\n",
-		           r->family == AF_INET ? " (no default route?)"
-		                                : " for IPv6 destination");
-		snprintf(nh.iface, sizeof(nh.iface), "%s",
-		         pk_net_iface(vm, st));
-	}
+	scapy_route(vm, st, r->family, dst, &nh);
 	inet_ntop(r->family, nh.src, s, sizeof(s));
 	inet_ntop(r->family, nh.gw, g, sizeof(g));
 	t = pk_tuple_new(vm, 3);
@@ -474,7 +482,163 @@ static int route_resync(struct pk_vm *vm, pk_val self, const struct pk_args *a,
 	return 0;
 }
 
+static bool given(pk_val v)
+{
+	return !pk_is_undef(v) && !pk_is_none(v);
+}
+
+/* "a.b.c.d/len" (net=) or "a.b.c.d" (host=, len 32) */
+static int parse_net4(struct pk_vm *vm, pk_val v, const char *fname,
+                      const char *pname, bool need_len, struct pk_route4 *r)
+{
+	const char *s, *slash;
+	size_t len;
+	char a[32];
+	uint32_t n;
+	int plen = 32;
+
+	if (pk_arg_str(vm, v, fname, pname, &s, &len) < 0)
+		return -1;
+	slash = memchr(s, '/', len);
+	if (need_len && !slash)
+		return pk_raise(vm, &pk_exc_ValueError,
+		                "%s: net '%.*s' has no prefix length (write "
+		                "'%.*s/24')",
+		                fname, (int)len, s, (int)len, s);
+	if (slash) {
+		const char *p = slash + 1, *end = s + len;
+
+		plen = 0;
+		if (p == end || end - p > 2)
+			plen = -1;
+		for (; p < end && plen >= 0; p++)
+			plen = *p >= '0' && *p <= '9' ? plen * 10 + (*p - '0')
+			                              : -1;
+		if (plen < 0 || plen > 32)
+			return pk_raise(vm, &pk_exc_ValueError,
+			                "%s: bad prefix length in '%.*s'",
+			                fname, (int)len, s);
+		len = (size_t)(slash - s);
+	}
+	snprintf(a, sizeof(a), "%.*s", (int)(len < 31 ? len : 31), s);
+	if (len > 31 || inet_pton(AF_INET, a, &n) != 1)
+		return pk_raise(vm, &pk_exc_ValueError,
+		                "%s: '%s' is not an IPv4 address", fname, a);
+	r->net = ntohl(n);
+	r->mask = plen ? ~0u << (32 - plen) : 0;
+	return 0;
+}
+
+/*
+ * scapy's Route.make_route(host=, net=, gw=, dev=, metric=1): without
+ * dev, the interface and source are where the gateway (0.0.0.0 when not
+ * given, as in scapy) is routed; with dev, its first IPv4 address.
+ */
+static int make_route4(struct pk_vm *vm, struct pk_netstate *st,
+                       const struct pk_args *a, const char *fname,
+                       struct pk_route4 *r)
+{
+	static const char *const names[] = {"host", "net", "gw", "dev",
+	                                    "metric"};
+	pk_val v[5];
+	uint8_t gw[16] = {0};
+	int64_t metric = 1;
+	uint32_t x;
+
+	memset(r, 0, sizeof(*r));
+	if (pk_args_parse(vm, a, fname, names, 5, 0, v) < 0)
+		return -1;
+	if (given(v[0])) {
+		if (parse_net4(vm, v[0], fname, "host", false, r) < 0)
+			return -1;
+		r->mask = 0xffffffffu;
+	} else if (given(v[1])) {
+		if (parse_net4(vm, v[1], fname, "net", true, r) < 0)
+			return -1;
+	} else {
+		return pk_raise(
+		    vm, &pk_exc_ValueError,
+		    "%s() needs a host or a net: %s(net='198.18.5.0/24', gw='198.18.0.1')",
+		    fname, fname);
+	}
+	if (given(v[2]) && parse_addr(vm, AF_INET, v[2], fname, gw) < 0)
+		return -1;
+	if (given(v[4]) && pk_arg_int(vm, v[4], fname, "metric", &metric) < 0)
+		return -1;
+	memcpy(&x, gw, 4);
+	r->gw = ntohl(x);
+	r->metric = (int)metric;
+	if (given(v[3])) {
+		const char *dev;
+		size_t len;
+		const struct pk_intf *ifc;
+		const struct pk_ifaddr *ia;
+
+		if (pk_arg_str(vm, v[3], fname, "dev", &dev, &len) < 0)
+			return -1;
+		ifc = pk_net_find_iface(vm, st, dev);
+		if (!ifc)
+			return no_such_iface(vm, st, &pk_exc_ValueError, dev);
+		snprintf(r->iface, sizeof(r->iface), "%s", ifc->name);
+		ia = pk_intf_addr(ifc, AF_INET);
+		if (ia) {
+			memcpy(&x, ia->addr, 4);
+			r->src = ntohl(x);
+		}
+	} else {
+		struct pk_nexthop nh;
+
+		scapy_route(vm, st, AF_INET, gw, &nh);
+		snprintf(r->iface, sizeof(r->iface), "%s", nh.iface);
+		memcpy(&x, nh.src, 4);
+		r->src = ntohl(x);
+	}
+	return 0;
+}
+
+static int route_add(struct pk_vm *vm, pk_val self, const struct pk_args *a,
+                     pk_val *out)
+{
+	struct pk_netstate *st = pk_net_state(vm);
+	struct pk_route4 r;
+
+	if (!st || make_route4(vm, st, a, "add", &r) < 0)
+		return -1;
+	if (pk_rtable_add4(&st->rt, &r) < 0)
+		return pk_raise_nomem(vm);
+	*out = pk_none();
+	return 0;
+}
+
+static int route_delt(struct pk_vm *vm, pk_val self, const struct pk_args *a,
+                      pk_val *out)
+{
+	struct pk_netstate *st = pk_net_state(vm);
+	struct pk_route4 r;
+
+	if (!st || make_route4(vm, st, a, "delt", &r) < 0)
+		return -1;
+	if (!pk_rtable_del4(&st->rt, &r))
+		return pk_raise(
+		    vm, &pk_exc_ValueError,
+		    "no matching route in conf.route (delt() compares every column, metric included)");
+	*out = pk_none();
+	return 0;
+}
+
 static const struct pk_method route_methods[] = {
+    {"route", route_route,
+     "route(dst) -> (iface, src, gateway): where a packet to dst leaves"},
+    {"add", route_add,
+     "add(host=None, net=None, gw=None, dev=None, metric=1): add a route to pktsh's table (not the kernel's)"},
+    {"delt", route_delt,
+     "delt(host=None, net=None, gw=None, dev=None, metric=1): remove the route add() would make"},
+    {"resync", route_resync,
+     "resync(): read the kernel's routes again (drops added routes)"},
+    {NULL, NULL, NULL},
+};
+
+static const struct pk_method route6_methods[] = {
     {"route", route_route,
      "route(dst) -> (iface, src, gateway): where a packet to dst leaves"},
     {"resync", route_resync, "resync(): read the kernel's routes again"},
@@ -494,7 +658,7 @@ static const struct pk_type route6_type = {
     .doc = "the IPv6 routing table (conf.route6)",
     .release = route_release,
     .repr = route_repr,
-    .methods = route_methods,
+    .methods = route6_methods,
 };
 
 /* ------------------------------------------------------------------ */
@@ -812,6 +976,16 @@ static pk_val new_route(struct pk_vm *vm, const struct pk_type *t, int family)
 		return pk_undef();
 	r->family = family;
 	return pk_obj_take(r);
+}
+
+void pk_net_set_progress(struct pk_vm *vm, pk_write_fn fn, void *ctx)
+{
+	struct pk_netstate *st = raw_state(vm);
+
+	if (st) {
+		st->progress = fn;
+		st->progress_ctx = ctx;
+	}
 }
 
 int pk_net_register(struct pk_vm *vm)

@@ -99,6 +99,12 @@ void pk_rtable_release(struct pk_rtable *t);
 /* Longest prefix, then lowest metric, as scapy's conf.route.route(). */
 void pk_rtable_lookup(const struct pk_rtable *t, int family, const uint8_t *dst,
                       struct pk_nexthop *out);
+/* conf.route.add(): append a route (pktsh's table only, not the
+ * kernel's). 0, or -1 on OOM. */
+int pk_rtable_add4(struct pk_rtable *t, const struct pk_route4 *r);
+/* conf.route.delt(): remove the first route equal to `r` in every field
+ * as scapy's list.index() does. 1 removed, 0 none matched. */
+int pk_rtable_del4(struct pk_rtable *t, const struct pk_route4 *r);
 /* The tables as scapy prints conf.route and conf.route6. */
 void pk_rtable_format4(const struct pk_rtable *t, struct pk_buf *out);
 void pk_rtable_format6(const struct pk_rtable *t, struct pk_buf *out);
@@ -245,6 +251,11 @@ struct pk_sr {
 	void (*write)(void *ctx, const char *s, size_t len);
 	/* Non-zero stops the loop (Ctrl-C); results so far are kept. */
 	int (*stop)(void *ctx);
+	/* Optional, with verbose: the live progress line while sending
+	 * ("\r..."), rewritten at most every `progress_every` seconds
+	 * and erased before "Finished sending". */
+	void (*progress)(void *ctx, const char *s, size_t len);
+	double progress_every;
 
 	/* results */
 	size_t nrecv; /* frames that matched nothing */

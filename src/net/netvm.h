@@ -6,6 +6,7 @@
 #define PKTSH_NET_NETVM_H
 
 #include "pktsh/value.h"
+#include "pktsh/vm.h"
 #include "netio.h"
 
 struct pk_vm;
@@ -32,6 +33,8 @@ struct pk_netstate {
 	pk_val conf, route, route6;
 	struct pk_arp_slot arp[PK_ARP_SLOTS];
 	size_t arp_next;
+	pk_write_fn progress; /* live sr() progress (pk_net_set_progress) */
+	void *progress_ctx;
 };
 
 /* The VM's net state, routes loaded (OSError if they cannot be read). */

@@ -329,7 +329,9 @@ void pk_rtable_lookup(const struct pk_rtable *t, int family, const uint8_t *dst,
 			const struct pk_route4 *r = &t->r4[i];
 			int len = __builtin_popcount(r->mask);
 
-			if ((d & r->mask) != r->net)
+			/* a route added as "198.18.5.1/24" keeps its host
+			 * bits (scapy prints them), so mask both sides */
+			if ((d & r->mask) != (r->net & r->mask))
 				continue;
 			if (len > bestlen ||
 			    (len == bestlen && r->metric < best->metric)) {
@@ -406,6 +408,30 @@ void pk_rtable_lookup(const struct pk_rtable *t, int family, const uint8_t *dst,
 		memcpy(out->gw, best->gw, 16);
 		fill_iface(t, out);
 	}
+}
+
+int pk_rtable_add4(struct pk_rtable *t, const struct pk_route4 *r)
+{
+	return push4(t, r);
+}
+
+int pk_rtable_del4(struct pk_rtable *t, const struct pk_route4 *r)
+{
+	size_t i;
+
+	for (i = 0; i < t->n4; i++) {
+		const struct pk_route4 *x = &t->r4[i];
+
+		if (x->net == r->net && x->mask == r->mask && x->gw == r->gw &&
+		    x->src == r->src && x->metric == r->metric &&
+		    !strcmp(x->iface, r->iface)) {
+			memmove(&t->r4[i], &t->r4[i + 1],
+			        (t->n4 - i - 1) * sizeof(*x));
+			t->n4--;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 static void swap_rows(const char **cells, size_t ncol, size_t a, size_t b)

@@ -203,6 +203,13 @@ static void sr_write(void *ctx, const char *s, size_t len)
 	pk_vm_write(c->vm, s, len);
 }
 
+static void sr_progress(void *ctx, const char *s, size_t len)
+{
+	struct srctx *c = ctx;
+
+	c->st->progress(c->st->progress_ctx, s, len);
+}
+
 static int sr_stop(void *ctx)
 {
 	return pk_interrupted != 0;
@@ -500,7 +507,7 @@ static void sr_cleanup(struct srctx *c)
 		if (c->rx[i]->drops)
 			pk_vm_warn(
 			    c->vm,
-			    "WARNING: the kernel dropped %u packets on '%s' (pcap ps_drop): answers may be missing\n",
+			    "the kernel dropped %u packets on '%s' (pcap ps_drop): answers may be missing",
 			    c->rx[i]->drops, c->rx[i]->iface);
 	}
 	if (c->wirepkt)
@@ -653,6 +660,10 @@ static int do_sr(struct pk_vm *vm, const struct pk_args *a, const char *fname,
 	sr.drop = sr_drop;
 	sr.write = sr_write;
 	sr.stop = sr_stop;
+	if (st->progress) {
+		sr.progress = sr_progress;
+		sr.progress_every = 0.1; /* ten updates a second at most */
+	}
 	pk_set_interrupt_hook(breakloop_hook, &c);
 	if (pk_sr_run(&sr) < 0) {
 		if (!sr.cb_error) {

@@ -32,6 +32,9 @@ struct run {
 	bool failed;
 	bool hold; /* while sending, progress marks wait */
 	struct pk_buf marks;
+	/* the live progress line (sr->progress) */
+	double t0, shown; /* start of the round, last update */
+	size_t width;     /* characters on screen, 0 if none */
 };
 
 struct test_ctx {
@@ -200,6 +203,56 @@ static int send_one(struct run *r, size_t i)
 	return 0;
 }
 
+/*
+ * The live line is a separate stream (stderr on a tty, set by the shell)
+ * so the scapy text stays byte for byte what it was. It is only drawn
+ * while sending: afterwards the '*' and '.' marks go on the same screen
+ * line, and a "\r" would overwrite them.
+ */
+static void progress(struct run *r, size_t sent, size_t total)
+{
+	struct pk_sr *sr = r->sr;
+	double now, dt;
+	char line[128];
+	int n;
+
+	if (!sr->progress || !sr->verbose)
+		return;
+	now = pk_net_now();
+	if (now - r->shown < sr->progress_every)
+		return;
+	r->shown = now;
+	dt = now - r->t0;
+	n = snprintf(line, sizeof(line),
+	             "\rsent %zu/%zu, answered %zu, %.0f packets/s", sent,
+	             total, r->answered, dt > 0 ? (double)sent / dt : 0.0);
+	if (n <= 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = (int)sizeof(line) - 1;
+	/* blank what is left of a longer previous line */
+	while ((size_t)n - 1 < r->width && (size_t)n < sizeof(line) - 1)
+		line[n++] = ' ';
+	line[n] = '\0';
+	r->width = (size_t)n - 1;
+	sr->progress(sr->ctx, line, (size_t)n);
+}
+
+static void progress_erase(struct run *r)
+{
+	struct pk_sr *sr = r->sr;
+	char line[130];
+	size_t w = r->width < sizeof(line) - 2 ? r->width : sizeof(line) - 2;
+
+	if (!r->width)
+		return;
+	line[0] = '\r';
+	memset(line + 1, ' ', w);
+	line[w + 1] = '\r';
+	sr->progress(sr->ctx, line, w + 2);
+	r->width = 0;
+}
+
 static int round_(struct run *r, size_t *todo, size_t ntodo, bool first)
 {
 	struct pk_sr *sr = r->sr;
@@ -209,6 +262,7 @@ static int round_(struct run *r, size_t *todo, size_t ntodo, bool first)
 	if (sr->verbose)
 		say(sr, "Begin emission:\n");
 	r->hold = true;
+	r->t0 = r->shown = pk_net_now();
 	for (k = 0; k < ntodo; k++) {
 		size_t i = todo[k];
 
@@ -242,6 +296,7 @@ static int round_(struct run *r, size_t *todo, size_t ntodo, bool first)
 			ret = -1;
 			break;
 		}
+		progress(r, sent, ntodo);
 		if (sr->inter > 0 &&
 		    wait_until(r, pk_net_now() + sr->inter, false) < 0) {
 			ret = -1;
@@ -252,6 +307,7 @@ static int round_(struct run *r, size_t *todo, size_t ntodo, bool first)
 	}
 	sr->nsent = sent;
 	r->hold = false;
+	progress_erase(r);
 	if (sr->verbose && ret == 0) {
 		char line[64];
 

@@ -27,6 +27,8 @@ struct world {
 	size_t pair_probe[4096];
 	uint16_t pair_id[4096];
 	struct pk_buf out;
+	bool want_progress; /* every update, no rate limit */
+	struct pk_buf prog;
 };
 
 static int respond(void *ctx, const uint8_t *d, size_t len, struct pk_netio *io)
@@ -95,6 +97,13 @@ static void write_out(void *ctx, const char *s, size_t len)
 	pk_buf_add(&w->out, s, len);
 }
 
+static void write_progress(void *ctx, const char *s, size_t len)
+{
+	struct world *w = ctx;
+
+	pk_buf_add(&w->prog, s, len);
+}
+
 static int stop(void *ctx)
 {
 	struct world *w = ctx;
@@ -116,6 +125,7 @@ static int run(struct world *w, struct pk_sr *sr, size_t n, int retry,
 	memset(seen, 0, sizeof(seen));
 	w->seen = seen;
 	pk_buf_init(&w->out, 0);
+	pk_buf_init(&w->prog, 0);
 	cfg.respond = respond;
 	cfg.respond_ctx = w;
 	assert_int_equal(pk_netio_open(&io, &pk_netio_loop, &cfg), 0);
@@ -146,6 +156,8 @@ static int run(struct world *w, struct pk_sr *sr, size_t n, int retry,
 	sr->drop = drop;
 	sr->write = write_out;
 	sr->stop = stop;
+	if (w->want_progress)
+		sr->progress = write_progress; /* progress_every 0: each send */
 	r = pk_sr_run(sr);
 	pk_netio_close(&io);
 	return r;
@@ -256,6 +268,53 @@ static void scapy_verbose_text(void **state)
 	    "Finished sending 2 packets.\n"
 	    "\nReceived 4 packets, got 2 answers, remaining 0 packets\n");
 	pk_buf_release(&w.out);
+}
+
+/* The live line goes to its own stream, "\r"-led, one update per send
+ * here (no rate limit), then blanked; the scapy text is untouched. */
+static void progress_line_apart_and_erased(void **state)
+{
+	struct world w = {.copies = 1, .skip_odd = 1, .want_progress = true};
+	struct pk_sr sr;
+	const char *p,
+	    *want[3] = {"sent 1/3, answered 1, ", "sent 2/3, answered 1, ",
+	                "sent 3/3, answered 2, "};
+	size_t i, len, width = 0;
+
+	assert_int_equal(run(&w, &sr, 3, 0, false, 2), 0);
+	assert_string_equal(
+	    w.out.buf,
+	    "Begin emission:\n"
+	    "Finished sending 3 packets.\n"
+	    "**\n"
+	    "Received 2 packets, got 2 answers, remaining 1 packets\n");
+	p = w.prog.buf;
+	for (i = 0; i < 3; i++) {
+		assert_true(p[0] == '\r');
+		assert_memory_equal(p + 1, want[i], strlen(want[i]));
+		len = strcspn(p + 1, "\r");
+		assert_true(strstr(p, " packets/s") < p + 1 + len);
+		if (len > width)
+			width = len;
+		p += 1 + len;
+	}
+	/* erased: "\r", blanks over the widest line, "\r" */
+	assert_int_equal(strlen(p), width + 2);
+	assert_true(p[0] == '\r' && p[width + 1] == '\r');
+	for (i = 1; i <= width; i++)
+		assert_true(p[i] == ' ');
+	assert_null(memchr(w.prog.buf, '\n', w.prog.len));
+	pk_buf_release(&w.out);
+	pk_buf_release(&w.prog);
+
+	/* verbose=0: no line at all */
+	memset(&w, 0, sizeof(w));
+	w.copies = 1;
+	w.want_progress = true;
+	assert_int_equal(run(&w, &sr, 3, 0, false, 0), 0);
+	assert_int_equal(w.prog.len, 0);
+	pk_buf_release(&w.out);
+	pk_buf_release(&w.prog);
 }
 
 static void stop_keeps_partial_results(void **state)
@@ -416,6 +475,7 @@ int main(void)
 	    cmocka_unit_test(noise_is_counted_not_matched),
 	    cmocka_unit_test(retry_resends_only_unanswered),
 	    cmocka_unit_test(scapy_verbose_text),
+	    cmocka_unit_test(progress_line_apart_and_erased),
 	    cmocka_unit_test(stop_keeps_partial_results),
 	    cmocka_unit_test(matcher_order_and_removal),
 	    cmocka_unit_test(pretty_table_like_scapy),

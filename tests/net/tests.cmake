@@ -4,6 +4,8 @@
 #  - net_ns_*: scenarios against the Linux kernel in network namespaces
 #    each test makes and removes (tests/net/nstest.sh). They need root and
 #    are skipped (exit 77) without it.
+#  - load10x.sh (655350 probes to 10 hosts) is a benchmark-style check,
+#    deliberately not a ctest case: see docs/sendrecv.md, "The 10x load".
 pktsh_unit_test(test_net_sndrcv pktsh_net ${CMAKE_CURRENT_LIST_DIR}/test_sndrcv.c)
 if(TARGET test_net_sndrcv)
   target_link_libraries(test_net_sndrcv PRIVATE pktsh_core)
