@@ -194,10 +194,21 @@ def cases_checkipaddr():
     yield 'fields', ("q = %s\nr = IP(raw(IP(src='198.18.0.5', dst='224.0.0.251')/UDP(sport=5353, dport=5353)))\nprint(bool(r.answers(q)), r.hashret() == q.hashret())" % m)
 
 
+def cases_lazy():
+    # a dissected packet is decoded when first read; what it shows, builds
+    # and answers must not depend on what was asked first
+    f = "Ether(dst='02:00:00:00:00:02', src='02:00:00:00:00:01')/IP(src='198.18.0.1', dst='198.18.0.2')/TCP(dport=80)/'hi'"
+    yield 'fields', "b = raw(%s)\np = Ether(b)\nprint(TCP in p, p.haslayer(UDP), p.summary(), raw(p) == b)\nprint(p.payload.underlayer is p, p[Ether] is p, p.dport)" % f
+    yield 'fields', "b = raw(%s)\nb = b[:24] + b'\\x00\\x00' + b[26:]\np = Ether(b)\nprint(raw(p).hex())\nprint(p[IP].chksum)\nprint(raw(p).hex())\np.ttl = 9\nprint(raw(p).hex())" % f
+    yield 'fields', "b = raw(%s)\nl = [Ether(b), Ether(b[:30]), IP(b[14:])]\nprint([len(x) for x in l], [TCP in x for x in l])\nfor x in l: print(x.summary())\nl[1].show()" % f
+    yield 'fields', "b = raw(%s)\np = Ether(b)\nq = p.copy()\nq[TCP].dport = 81\nprint(p.dport, q.dport, p == Ether(b), repr(p[Raw]))" % f
+
+
 def main():
     groups = {'build': cases_build, 'truncated': cases_truncated,
               'fields': cases_fields, 'answers': cases_answers,
-              'mac': cases_mac, 'checkipaddr': cases_checkipaddr}
+              'mac': cases_mac, 'checkipaddr': cases_checkipaddr,
+              'lazy': cases_lazy}
     # `gen_vectors.py mac` regenerates only the named groups
     only = sys.argv[1:]
     groups = {k: list(v()) for k, v in groups.items()

@@ -29,7 +29,10 @@ int pk_packet_register(struct pk_vm *vm);
 /* The type of packet values, and of layer classes (IP, TCP, ...). */
 extern const struct pk_type pk_type_packet;
 extern const struct pk_type pk_type_proto;
-static inline bool pk_is_packet(pk_val v) { return pk_is_type(v, &pk_type_packet); }
+static inline bool pk_is_packet(pk_val v)
+{
+	return pk_is_type(v, &pk_type_packet);
+}
 
 /* A layer class by scapy name ("IP", "Ether"), or NULL. */
 const struct pk_proto *pk_proto_find(struct pk_vm *vm, const char *name);
@@ -51,7 +54,7 @@ int pk_linktype_for_proto(const struct pk_proto *p);
  * when first read.
  */
 int pk_packet_dissect(struct pk_vm *vm, const struct pk_proto *first,
-		      const void *data, size_t len, pk_val *out);
+                      const void *data, size_t len, pk_val *out);
 
 /*
  * Build the wire bytes of one packet (not a set: see pk_packet_expand),
@@ -69,8 +72,8 @@ int pk_packet_count(struct pk_vm *vm, pk_val pkt, uint64_t *out);
  * 0 to go on, 1 to stop, -1 on error.
  */
 int pk_packet_expand(struct pk_vm *vm, pk_val pkt,
-		     int (*cb)(struct pk_vm *vm, pk_val one, void *ctx),
-		     void *ctx);
+                     int (*cb)(struct pk_vm *vm, pk_val one, void *ctx),
+                     void *ctx);
 
 /* Capture or send time (seconds since the epoch), 0 if never set. */
 double pk_packet_time(pk_val pkt);

@@ -35,6 +35,10 @@
  * at registration (bindings) or at the call site (constructor keywords,
  * through pk_callsite).
  *
+ * A packet fresh from pk_packet_dissect() is lazy: one allocation holding
+ * its bytes, decoded in place the first time pk_as_layer() sees it (see
+ * struct pk_layer), so a stored capture costs little more than its bytes.
+ *
  * Bytes are read only through cursor.h. As in scapy, fields after the last
  * byte keep their defaults (the layer is marked `partial` and builds back
  * to exactly what it read); a read cut short INSIDE a field makes a payload

@@ -404,40 +404,6 @@ static const struct pk_proto *ipopt_dispatch(struct pk_dissect *d,
 }
 
 /* Options are padded with zeros to a multiple of 4 (scapy pads the same). */
-static int opts_size(struct pk_vm *vm, const struct pk_layer *l,
-                     const struct pk_field *f, const union pk_fval *slot,
-                     uint8_t st, enum pk_frel rel, uint64_t *out)
-{
-	struct pk_buf b = PK_BUF_INIT;
-	struct pk_build bb;
-
-	*out = 0;
-	if (!(st & PK_FS_OBJ) || !pk_is_list(slot->v))
-		return 0;
-	bb.vm = vm;
-	bb.out = &b;
-	bb.reg = pk_registry(vm);
-	{
-		struct pk_list *li = pk_as_list(slot->v);
-		size_t i;
-
-		for (i = 0; i < li->len; i++) {
-			if (pk_is_packet(li->items[i]) &&
-			    pk_build_layer(&bb, pk_as_layer(li->items[i])) <
-			        0) {
-				pk_buf_release(&b);
-				return -1;
-			}
-			if (pk_is_bytes(li->items[i]))
-				pk_buf_add(&b, pk_as_bytes(li->items[i])->b,
-				           pk_as_bytes(li->items[i])->len);
-		}
-	}
-	*out = (b.len + 3) / 4 * 4;
-	pk_buf_release(&b);
-	return 0;
-}
-
 static int opts_build(struct pk_build *b, const struct pk_layer *l,
                       const struct pk_field *f, const union pk_fval *slot,
                       uint8_t st, struct pk_buf *out)
@@ -462,6 +428,27 @@ static int opts_build(struct pk_build *b, const struct pk_layer *l,
 	while ((out->len - start) % 4)
 		pk_buf_addch(out, 0);
 	return 0;
+}
+
+/* The size is that of the build (the sizes of option layers are computed) */
+static int opts_size(struct pk_vm *vm, const struct pk_layer *l,
+                     const struct pk_field *f, const union pk_fval *slot,
+                     uint8_t st, enum pk_frel rel, uint64_t *out)
+{
+	struct pk_buf b = PK_BUF_INIT;
+	struct pk_build bb;
+	int r;
+
+	*out = 0;
+	if (!(st & PK_FS_OBJ) || !pk_is_list(slot->v))
+		return 0;
+	bb.vm = vm;
+	bb.out = &b;
+	bb.reg = pk_registry(vm);
+	r = opts_build(&bb, l, f, slot, st, &b);
+	*out = b.len;
+	pk_buf_release(&b);
+	return r;
 }
 
 static const struct pk_field_ops opts_ops = {

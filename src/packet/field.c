@@ -669,6 +669,33 @@ range:
 	                      bits);
 }
 
+static int addr_from_str(struct pk_vm *vm, const struct pk_layer *l,
+                         const struct pk_field *f, const struct pk_str *s,
+                         union pk_fval *slot)
+{
+	const char *what;
+	int r;
+
+	switch (f->kind) {
+	case PK_FK_MAC:
+		r = parse_mac(s->s, s->len, slot->b, slot->b + 6);
+		what = "MAC";
+		break;
+	case PK_FK_IP4:
+		r = pk_parse_ip4(s->s, s->len, slot->b);
+		what = "IPv4";
+		break;
+	default:
+		r = pk_parse_ip6(s->s, s->len, slot->b);
+		what = "IPv6";
+		break;
+	}
+	if (r < 0)
+		return pk_field_error(vm, &pk_exc_ValueError, l->proto, f,
+		                      "invalid %s address '%s'", what, s->s);
+	return 0;
+}
+
 int pk_field_scalar(struct pk_vm *vm, const struct pk_layer *l,
                     const struct pk_field *f, pk_val v, union pk_fval *slot,
                     uint8_t *st)
@@ -688,37 +715,10 @@ int pk_field_scalar(struct pk_vm *vm, const struct pk_layer *l,
 			return check_int(vm, l, f, (int64_t)v.u.f, &slot->u);
 		break;
 	case PK_FK_MAC:
-		if (pk_is_str(v)) {
-			if (parse_mac(pk_as_str(v)->s, pk_as_str(v)->len,
-			              slot->b, slot->b + 6) < 0)
-				return pk_field_error(
-				    vm, &pk_exc_ValueError, l->proto, f,
-				    "invalid MAC address '%s'",
-				    pk_as_str(v)->s);
-			return 0;
-		}
-		break;
 	case PK_FK_IP4:
-		if (pk_is_str(v)) {
-			if (pk_parse_ip4(pk_as_str(v)->s, pk_as_str(v)->len,
-			                 slot->b) < 0)
-				return pk_field_error(
-				    vm, &pk_exc_ValueError, l->proto, f,
-				    "invalid IPv4 address '%s'",
-				    pk_as_str(v)->s);
-			return 0;
-		}
-		break;
 	case PK_FK_IP6:
-		if (pk_is_str(v)) {
-			if (pk_parse_ip6(pk_as_str(v)->s, pk_as_str(v)->len,
-			                 slot->b) < 0)
-				return pk_field_error(
-				    vm, &pk_exc_ValueError, l->proto, f,
-				    "invalid IPv6 address '%s'",
-				    pk_as_str(v)->s);
-			return 0;
-		}
+		if (pk_is_str(v))
+			return addr_from_str(vm, l, f, pk_as_str(v), slot);
 		break;
 	case PK_FK_BYTES:
 		if (pk_is_bytes(v)) {

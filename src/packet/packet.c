@@ -99,6 +99,11 @@ static int construct(struct pk_vm *vm, const struct pk_proto *p,
 			    "%s() expects bytes to dissect, got '%s'", p->name,
 			    pk_typename(b));
 		}
+		if (!a->nkw) {
+			/* stays lazy until a field is read */
+			*out = pv;
+			return 0;
+		}
 		l = L(pv);
 	} else {
 		l = pk_layer_new(vm, p);
@@ -341,16 +346,29 @@ static int pkt_setattr(struct pk_vm *vm, pk_val self, struct pk_str *name,
 	return pk_layer_set(vm, t, idx, v);
 }
 
+/* Was `name` a field of a layer above `upto` (listed already)? */
+static bool named_above(const struct pk_layer *top, const struct pk_layer *upto,
+                        const char *name)
+{
+	for (; top != upto; top = top->payload)
+		if (pk_proto_field_index(top->proto, name) >= 0)
+			return true;
+	return false;
+}
+
+/* Fields of every layer, each name once (IP's and TCP's chksum are one
+ * completion), then the attributes that are no methods. */
 static void pkt_attrnames(pk_val self, void (*add)(void *ctx, const char *name),
                           void *ctx)
 {
-	const struct pk_layer *l;
+	const struct pk_layer *top = L(self), *l;
 
-	for (l = L(self); l; l = l->payload) {
+	for (l = top; l; l = l->payload) {
 		int i;
 
 		for (i = 0; i < l->proto->nfields; i++)
-			add(ctx, l->proto->fields[i].name);
+			if (!named_above(top, l, l->proto->fields[i].name))
+				add(ctx, l->proto->fields[i].name);
 	}
 	add(ctx, "payload");
 	add(ctx, "underlayer");
@@ -842,8 +860,13 @@ void pk_packet_set_time(pk_val pkt, double t)
 
 bool pk_packet_haslayer(struct pk_vm *vm, pk_val pkt, const struct pk_proto *p)
 {
-	struct pk_layer *tmp, *l = pk_packet_peek(vm, pkt, &tmp);
-	bool r = pk_layer_find(l, p, 1) != NULL;
+	struct pk_layer *tmp, *l;
+	bool r;
+
+	if (((struct pk_layer *)pkt.u.o)->proto == p)
+		return true; /* the first layer: no need to decode */
+	l = pk_packet_peek(vm, pkt, &tmp);
+	r = pk_layer_find(l, p, 1) != NULL;
 
 	pk_packet_peek_done(tmp);
 	return r;

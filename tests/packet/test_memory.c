@@ -18,15 +18,16 @@
 
 #include "packet/engine.h"
 
-#define NPKT 100000
+#define NPKT   100000
 #define BUDGET 150 /* bytes over the packet bytes */
 
-static const uint8_t frame[54] = {
-    0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00, /* Ether */
-    0x45, 0, 0, 40, 0, 1, 0, 0, 64, 6, 0xee, 0xa7, 198, 18, 0, 1, 198,
-    18, 0, 2,                                             /* IP */
-    0x04, 0xd2, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0x20, 0, 0xfe,
-    0x97, 0, 0}; /* TCP */
+static const uint8_t
+    frame[54] = {0x02, 0,    0,    0,    0,    2, 0x02, 0,    0,  0,
+                 0,    1,    0x08, 0x00, /* Ether */
+                 0x45, 0,    0,    40,   0,    1, 0,    0,    64, 6,
+                 0xee, 0xa7, 198,  18,   0,    1, 198,  18,   0,  2, /* IP */
+                 0x04, 0xd2, 0,    80,   0,    0, 0,    1,    0,  0,
+                 0,    0,    0x50, 0x02, 0x20, 0, 0xfe, 0x97, 0,  0}; /* TCP */
 
 static long rss_kb(void)
 {
@@ -77,11 +78,11 @@ static void test_stored_packet_cost(void **state)
 	assert_int_equal(pk_packet_build(vm, v[7], &b), 0);
 	assert_memory_equal(b.buf, frame, sizeof(frame));
 	pk_buf_reset(&b);
-	assert_int_equal(pk_layer_u(vm, pk_as_layer(v[7])->payload,
-	                             pk_proto_field_index(&pk_proto_ip, "proto")),
-	                 6);
-	assert_ptr_equal(pk_as_layer(v[7])->payload->under,
-	                 pk_as_layer(v[7]));
+	assert_int_equal(
+	    pk_layer_u(vm, pk_as_layer(v[7])->payload,
+	               pk_proto_field_index(&pk_proto_ip, "proto")),
+	    6);
+	assert_ptr_equal(pk_as_layer(v[7])->payload->under, pk_as_layer(v[7]));
 	assert_int_equal(pk_packet_build(vm, v[7], &b), 0);
 	assert_memory_equal(b.buf, frame, sizeof(frame));
 	pk_buf_release(&b);

@@ -504,6 +504,9 @@ static void test_attrnames(void **state)
 	assert_non_null(strstr(n.text, " dport "));
 	assert_non_null(strstr(n.text, "haslayer "));
 	assert_non_null(strstr(n.text, "payload "));
+	/* IP's and UDP's chksum and len: listed once */
+	assert_null(strstr(strstr(n.text, " chksum ") + 1, " chksum "));
+	assert_null(strstr(strstr(n.text, " len ") + 1, " len "));
 	pk_decref(p);
 }
 
