@@ -299,6 +299,15 @@ struct pk_type {
 	 */
 	int (*instancecheck)(struct pk_vm *vm, pk_val self, pk_val x,
 	                     bool *out);
+	/*
+	 * type(self), for values that have a class of their own beyond this
+	 * table (a packet's layer class: type(IP()/TCP()) is IP). Return 0
+	 * with *out a new reference, -1 on error, or PK_NOTIMPL for the
+	 * default. Return the very value the class's global name holds, so
+	 * that `type(p) is IP` and `type(p) == IP` hold. NULL (the default):
+	 * a class named after this table, `<class 'name'>`.
+	 */
+	int (*classof)(struct pk_vm *vm, pk_val self, pk_val *out);
 };
 
 /* The kind of any value as a type name ("int", "str", "IP", ...). */

@@ -318,6 +318,17 @@ static int m_w_close(struct pk_vm *vm, pk_val self, const struct pk_args *a,
 	return 0;
 }
 
+/* `with` passes (type, value, traceback); closing ignores them and never
+ * suppresses the exception. */
+static int m_w_exit(struct pk_vm *vm, pk_val self, const struct pk_args *a,
+                    pk_val *out)
+{
+	if (writer_close(vm, (struct pwriter *)self.u.o) < 0)
+		return -1;
+	*out = pk_none();
+	return 0;
+}
+
 static int m_enter(struct pk_vm *vm, pk_val self, const struct pk_args *a,
                    pk_val *out)
 {
@@ -330,7 +341,7 @@ static const struct pk_method pwriter_methods[] = {
     {"flush", m_w_flush, "flush(): push buffered records to the file"},
     {"close", m_w_close, "close(): flush and close the file"},
     {"__enter__", m_enter, "__enter__() -> self"},
-    {"__exit__", m_w_close, "__exit__(*exc): close()"},
+    {"__exit__", m_w_exit, "__exit__(*exc): close()"},
     {NULL, NULL, NULL}};
 
 const struct pk_type pk_type_pcapwriter = {

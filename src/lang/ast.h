@@ -55,6 +55,7 @@ enum nkind {
 	S_FOR,
 	S_DEF,
 	S_TRY,
+	S_WITH, /* a: context expression, b: target or NULL, v: body */
 	S_RAISE,
 	S_ASSERT,
 	S_NOP,

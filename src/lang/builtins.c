@@ -212,6 +212,12 @@ static int type_value(struct pk_vm *vm, pk_val v, pk_val *out)
 	const struct pk_type *t = pk_type_of(v);
 	size_t i;
 
+	if (t->classof) {
+		int r = t->classof(vm, v, out);
+
+		if (r != PK_NOTIMPL)
+			return r;
+	}
 	if (pk_is_type(v, &pk_type_exc)) {
 		*out = pk_incref(
 		    pk_obj_take((void *)((struct pk_exc *)v.u.o)->type));
@@ -255,14 +261,23 @@ pk_val pk_class_of(struct pk_vm *vm, pk_val v)
 static int call_dunder(struct pk_vm *vm, pk_val v, const char *name,
                        pk_val *out)
 {
-	const struct pk_type *t = pk_type_of(v);
-	const struct pk_method *m;
+	const struct pk_method *m = pk_type_method(pk_type_of(v), name);
 	struct pk_args a = {0};
+
+	if (!m)
+		return PK_NOTIMPL;
+	return m->fn(vm, v, &a, out);
+}
+
+const struct pk_method *pk_type_method(const struct pk_type *t,
+                                       const char *name)
+{
+	const struct pk_method *m;
 
 	for (m = t->methods; m && m->name; m++)
 		if (!strcmp(m->name, name))
-			return m->fn(vm, v, &a, out);
-	return PK_NOTIMPL;
+			return m;
+	return NULL;
 }
 
 static int ctor_int(struct pk_vm *vm, pk_val self, const struct pk_args *a,

@@ -1615,6 +1615,101 @@ finally:
 	return st;
 }
 
+/*
+ * with EXPR [as TARGET]: BODY, as Python runs it: __enter__ and __exit__
+ * come from the type's `methods` table (Python too looks them up on the
+ * type); __exit__ runs however BODY ends, with (None, None, None) or with
+ * (class, exception, None), and a true result swallows the exception.
+ */
+static int exec_with(struct frame *f, struct node *s)
+{
+	struct pk_vm *vm = f->vm;
+	const struct pk_method *enter, *exitm;
+	const struct pk_type *t;
+	pk_val mgr, v, res, argv[3];
+	struct pk_args a = {0};
+	struct saved_exc se = {pk_undef(), false, 0, 0, NULL};
+	int st, r;
+	bool suppress;
+
+	if (eval(f, s->a, &mgr) < 0)
+		return EX_ERR;
+	t = pk_type_of(mgr);
+	enter = pk_type_method(t, "__enter__");
+	exitm = pk_type_method(t, "__exit__");
+	if (!enter || !exitm) {
+		pk_raise(vm, &pk_exc_TypeError,
+		         "'%s' object does not support the context manager "
+		         "protocol%s",
+		         pk_typename(mgr),
+		         enter ? " (missed __exit__ method)" : "");
+		pk_decref(mgr);
+		setpos(f, s->a);
+		return EX_ERR;
+	}
+	if (enter->fn(vm, mgr, &a, &v) < 0) {
+		pk_decref(mgr);
+		setpos(f, s->a);
+		return EX_ERR;
+	}
+	/* from here on __exit__ runs, even if binding the target fails */
+	if (s->b) {
+		r = assign(f, s->b, v);
+		pk_decref(v);
+		if (r < 0) {
+			setpos(f, s->b);
+			st = EX_ERR;
+		} else {
+			st = exec_block(f, s->v, s->n);
+		}
+	} else {
+		pk_decref(v);
+		st = exec_block(f, s->v, s->n);
+	}
+	if (st == EX_ERR) {
+		save_exc(vm, &se);
+		argv[0] = pk_is_type(se.exc, &pk_type_exc)
+		              ? pk_obj_take(
+		                    (void *)((struct pk_exc *)se.exc.u.o)->type)
+		              : pk_none();
+		argv[1] = se.exc;
+	} else {
+		argv[0] = argv[1] = pk_none();
+	}
+	argv[2] = pk_none();
+	a.n = 3;
+	a.v = argv;
+	r = exitm->fn(vm, mgr, &a, &res);
+	pk_decref(mgr);
+	if (r < 0) {
+		/* an error of __exit__ replaces the body's exception */
+		pk_decref(se.exc);
+		if (st == EX_RETURN) {
+			pk_decref(f->ret);
+			f->ret = pk_undef();
+		}
+		setpos(f, s);
+		return EX_ERR;
+	}
+	if (st != EX_ERR) {
+		pk_decref(res);
+		return st;
+	}
+	r = truth(vm, res, &suppress);
+	pk_decref(res);
+	if (r < 0) {
+		pk_decref(se.exc);
+		setpos(f, s);
+		return EX_ERR;
+	}
+	if (suppress) {
+		pk_decref(se.exc);
+		return EX_OK;
+	}
+	restore_exc(vm, &se);
+	return EX_ERR;
+}
+
 static int exec_raise(struct frame *f, struct node *s)
 {
 	struct pk_vm *vm = f->vm;
@@ -1817,6 +1912,8 @@ static int exec_stmt(struct frame *f, struct node *s)
 		return r < 0 ? EX_ERR : EX_OK;
 	case S_TRY:
 		return exec_try(f, s);
+	case S_WITH:
+		return exec_with(f, s);
 	case S_RAISE:
 		if (exec_raise(f, s) < 0) {
 			setpos(f, s);

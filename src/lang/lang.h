@@ -127,6 +127,10 @@ extern struct pk_class *const pk_class_all[];
 /* type(v): a borrowed class value */
 pk_val pk_class_of(struct pk_vm *vm, pk_val v);
 
+/* The entry `name` of t's methods table (__enter__, __int__...), or NULL. */
+const struct pk_method *pk_type_method(const struct pk_type *t,
+                                       const char *name);
+
 /* The type table of any value, immediates included. */
 const struct pk_type *pk_type_of(pk_val v);
 extern const struct pk_type pk_type_none, pk_type_bool, pk_type_int,

@@ -2096,6 +2096,121 @@ static struct node *parse_try(struct parser *p)
 	return n;
 }
 
+/*
+ * with_stmt: 'with' '(' with_item (',' with_item)* [','] ')' ':' suite
+ *          | 'with' with_item (',' with_item)* ':' suite
+ * with_item: test ['as' target]
+ * Several items nest, as Python defines them: each S_WITH holds the next
+ * one as its whole body. a = context expression, b = target or NULL,
+ * v = body.
+ */
+/* CPython refuses 20; the limit only keeps the evaluator's recursion
+ * bounded, so it can be generous */
+#define MAX_WITH_ITEMS 100
+
+/* At '(' after 'with': is it the parenthesized list of items, that is
+ * does the matching ')' come right before ':' (CPython tries this form
+ * first)? Looks ahead on a copy of the lexer, which allocates nothing. */
+static bool paren_items_ahead(struct parser *p)
+{
+	struct lexer lx = p->lx;
+	struct token t;
+	int depth = 0, ntok = 0;
+
+	for (;;) {
+		lex_next(&lx, &t);
+		switch (t.type) {
+		case T_LPAREN:
+		case T_LBRACK:
+		case T_LBRACE:
+			depth++;
+			break;
+		case T_RPAREN:
+		case T_RBRACK:
+		case T_RBRACE:
+			if (depth-- == 0) {
+				if (ntok == 0)
+					return false; /* with (): a tuple */
+				lex_next(&lx, &t);
+				return t.type == T_COLON;
+			}
+			break;
+		case T_EOF:
+			/* either form ends early: "incomplete" at the REPL */
+			return true;
+		case T_ERROR:
+		case T_NEWLINE:
+			return false; /* the real parse reports it */
+		default:
+			break;
+		}
+		ntok++;
+	}
+}
+
+static struct node *parse_with_item(struct parser *p)
+{
+	struct node *n = new_node(p, S_WITH, &p->tok);
+
+	n->a = parse_test(p);
+	if (accept(p, T_AS)) {
+		struct node *t = n->b = parse_binary(p, 1);
+
+		if (t->kind != E_NAME && t->kind != E_ATTR &&
+		    t->kind != E_INDEX && t->kind != E_TUPLE &&
+		    t->kind != E_LIST) {
+			/* no "Maybe you meant '=='" here, as CPython */
+			struct token at = {T_NAME, NULL, 0, t->line, t->col};
+
+			error_at(p, &at, "cannot assign to %s", what_is(t));
+		}
+		check_target(p, t, false);
+		declare_target(p, t, false);
+	}
+	return n;
+}
+
+static struct node *parse_with(struct parser *p)
+{
+	struct token t = p->tok;
+	struct vec items = {0}, body = {0};
+	int i;
+
+	next(p);
+	if (check(p, T_LPAREN) && paren_items_ahead(p)) {
+		struct token open = p->tok;
+
+		next(p);
+		do {
+			if (items.n && check(p, T_RPAREN))
+				break; /* trailing comma */
+			if (items.n >= MAX_WITH_ITEMS)
+				error_at(p, &p->tok,
+				         "too many statically nested blocks");
+			vec_push(p, &items, parse_with_item(p));
+		} while (accept(p, T_COMMA));
+		expect_close(p, T_RPAREN, &open);
+	} else {
+		do {
+			if (items.n >= MAX_WITH_ITEMS)
+				error_at(p, &p->tok,
+				         "too many statically nested blocks");
+			vec_push(p, &items, parse_with_item(p));
+		} while (accept(p, T_COMMA));
+	}
+	parse_suite(p, &body, "'with' statement", t.line);
+	for (i = items.n - 1; i >= 0; i--) {
+		items.v[i]->v = body.v;
+		items.v[i]->n = body.n;
+		/* errors of __exit__ point at the keyword */
+		items.v[i]->line = t.line;
+		items.v[i]->col = t.col;
+		body.v = &items.v[i];
+		body.n = 1;
+	}
+	return items.v[0];
+}
+
 static void skip_import(struct parser *p)
 {
 	int depth = 0;
@@ -2308,7 +2423,8 @@ static void parse_statement(struct parser *p, struct vec *out)
 	case T_CLASS:
 		error_at(p, &t, "class definitions are not supported");
 	case T_WITH:
-		error_at(p, &t, "'with' statements are not supported");
+		vec_push(p, out, parse_with(p));
+		return;
 	case T_AT:
 		error_at(p, &t, "decorators are not supported");
 	case T_INDENT:
@@ -2344,7 +2460,7 @@ static void parse_statement(struct parser *p, struct vec *out)
 static bool is_compound(const struct node *n)
 {
 	return n->kind == S_IF || n->kind == S_WHILE || n->kind == S_FOR ||
-	       n->kind == S_TRY || n->kind == S_DEF;
+	       n->kind == S_TRY || n->kind == S_DEF || n->kind == S_WITH;
 }
 
 void pk_parse(struct pk_vm *vm, const char *src, size_t len, const char *file,

@@ -195,8 +195,18 @@ static void proto_attrnames(pk_val self,
 		add(ctx, p->fields[i].name);
 }
 
+/* isinstance(p, IP): the packet's own class is its first layer's. */
+static int proto_instancecheck(struct pk_vm *vm, pk_val self, pk_val x,
+                               bool *out)
+{
+	*out = pk_is_packet(x) && pk_packet_first_proto(vm, x) ==
+	                              ((struct pk_protoval *)self.u.o)->p;
+	return 0;
+}
+
 const struct pk_type pk_type_proto = {
     .name = "Packet_metaclass",
+    .instancecheck = proto_instancecheck,
     .doc = "a layer class: call it to make a layer",
     .repr = proto_repr,
     .getattr = proto_getattr,
@@ -825,7 +835,25 @@ static const struct pk_method pkt_methods[] = {
     {NULL, NULL, NULL},
 };
 
+/* type(p) is the class value its global name holds, so `type(p) is IP`
+ * holds; a class no global names (shadowed by the user) has none. */
+static int pkt_classof(struct pk_vm *vm, pk_val self, pk_val *out)
+{
+	const struct pk_proto *p = pk_packet_first_proto(vm, self);
+	pk_val g;
+
+	if (!p)
+		return PK_NOTIMPL;
+	g = pk_vm_get_global(vm, p->name);
+	if (!pk_is_type(g, &pk_type_proto) ||
+	    ((struct pk_protoval *)g.u.o)->p != p)
+		return PK_NOTIMPL;
+	*out = pk_incref(g);
+	return 0;
+}
+
 const struct pk_type pk_type_packet = {
+    .classof = pkt_classof,
     .name = "Packet",
     .doc = "a packet: a chain of layers",
     .release = pk_layer_release,
