@@ -124,8 +124,8 @@ const struct pk_proto *fuzz_pick_proto(struct pk_vm *vm, uint8_t sel)
 	size_t n;
 
 	if (sel < 0x80)
-		return pk_proto_for_linktype(vm,
-		                             dlts[sel % (sizeof(dlts) / sizeof(dlts[0]))]);
+		return pk_proto_for_linktype(
+		    vm, dlts[sel % (sizeof(dlts) / sizeof(dlts[0]))]);
 	n = pk_registry_protos(vm, &all);
 	FUZZ_CHECK(n > 0);
 	return all[(sel - 0x80) % n];

@@ -41,15 +41,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		close(fd);
 		return 0;
 	}
-	while (n < MAX_RECORDS && (rc = pk_pcap_reader_next(r, &rec, &err)) == 1) {
+	while (n < MAX_RECORDS &&
+	       (rc = pk_pcap_reader_next(r, &rec, &err)) == 1) {
 		pk_val p;
 
 		n++;
 		FUZZ_CHECK(rec.caplen <= size);
-		FUZZ_CHECK(pk_packet_dissect(
-		               vm,
-		               pk_proto_for_linktype(vm, pk_pcap_reader_linktype(r)),
-		               rec.data, rec.caplen, &p) == 0);
+		FUZZ_CHECK(
+		    pk_packet_dissect(
+		        vm,
+		        pk_proto_for_linktype(vm, pk_pcap_reader_linktype(r)),
+		        rec.data, rec.caplen, &p) == 0);
 		pk_decref(p);
 	}
 	if (n < MAX_RECORDS && rc < 0) {

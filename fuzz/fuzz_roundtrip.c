@@ -97,12 +97,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		cur = k & 1;
 		pk_buf_reset(&b[cur]);
-		p[cur] = round_trip(vm, first, b[prev].buf, b[prev].len, &r[cur],
-		                    &b[cur]);
+		p[cur] = round_trip(vm, first, b[prev].buf, b[prev].len,
+		                    &r[cur], &b[cur]);
 		if (strict && k == 1 && !same(&r[0], &r[1])) {
 			dump("first", &r[0]);
 			dump("second", &r[1]);
-			FUZZ_CHECK(!"strict: fields changed in the first round");
+			FUZZ_CHECK(
+			    !"strict: fields changed in the first round");
 		}
 		if (same(&b[0], &b[1]) && same(&r[0], &r[1]))
 			break;

@@ -27,11 +27,26 @@ DLT_SEL = {"Ether": 0, "IP": 1, "IPv6": 1, "Loopback": 2, "CookedLinux": 4,
            "CookedLinuxV2": 5}
 
 
+def known_contents():
+    """Contents of fuzz/known/: open findings must not come back as seeds
+    (the replay tests would fail until they are fixed)."""
+    out = set()
+    for root, _, files in os.walk(os.path.join(ROOT, "fuzz", "known")):
+        for fn in files:
+            out.add(open(os.path.join(root, fn), "rb").read())
+    return out
+
+
+KNOWN = known_contents()
+
+
 def put(harness, data, prefix="seed"):
     d = os.path.join(CORPUS, harness)
     os.makedirs(d, exist_ok=True)
     if isinstance(data, str):
         data = data.encode()
+    if data in KNOWN:
+        return
     name = "%s-%s" % (prefix, hashlib.sha1(data).hexdigest()[:16])
     with open(os.path.join(d, name), "wb") as f:
         f.write(data)

@@ -67,7 +67,8 @@ int main(int argc, char **argv)
 			names = realloc(names, (n + 1) * sizeof(*names));
 			if (!names)
 				abort();
-			names[n] = malloc(strlen(argv[i]) + strlen(de->d_name) + 2);
+			names[n] =
+			    malloc(strlen(argv[i]) + strlen(de->d_name) + 2);
 			sprintf(names[n], "%s/%s", argv[i], de->d_name);
 			n++;
 		}
