@@ -93,6 +93,10 @@ static int open_error(const char *path, const char *msg, struct pk_caperr *err)
 	        msg,
 	        "truncated dump file; tried to read %zu file header bytes, only got %zu",
 	        &want, &got) == 2) {
+		/* libpcap reads the 4-byte magic first, and then counts only
+		 * what it got of the rest of the header */
+		if (want > 4)
+			got += 4;
 		if (got == 0)
 			return caperr(
 			    err, 0,

@@ -574,9 +574,10 @@ static int reader_next(struct pk_vm *vm, struct preader *pr, const char *fname,
 	if (rc < 0) {
 		if (!pr->warned)
 			pk_vm_warn(
-			    vm, "%s: %s (keeping the %llu packets before it)",
+			    vm, "%s: %s (keeping the %llu packet%s before it)",
 			    fname, err.msg,
-			    (unsigned long long)pk_pcap_reader_count(pr->r));
+			    (unsigned long long)pk_pcap_reader_count(pr->r),
+			    pk_pcap_reader_count(pr->r) == 1 ? "" : "s");
 		pr->warned = true;
 		return 0;
 	}

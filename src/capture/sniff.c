@@ -412,9 +412,10 @@ static int sniff_file(struct pk_vm *vm, struct sstate *st, const char *fname,
 		n = pk_pcap_reader_next(r, &rec, &err);
 		if (n < 0) {
 			pk_vm_warn(
-			    vm, "%s: %s (keeping the %llu packets before it)",
+			    vm, "%s: %s (keeping the %llu packet%s before it)",
 			    fname, err.msg,
-			    (unsigned long long)pk_pcap_reader_count(r));
+			    (unsigned long long)pk_pcap_reader_count(r),
+			    pk_pcap_reader_count(r) == 1 ? "" : "s");
 			break;
 		}
 		if (n == 0)
