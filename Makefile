@@ -13,7 +13,7 @@ BUILD_DEPS = gcc make cmake pkg-config libpcap-dev libdumbnet-dev \
 	     libreadline-dev libcmocka-dev
 TEST_DEPS  = python3 iproute2 tcpdump tshark procps libcap2-bin valgrind
 
-.PHONY: all build run test test-sanitize bench deps test-deps clean docs
+.PHONY: all build run test test-sanitize bench deps test-deps clean format-check
 
 all: build
 
@@ -43,6 +43,11 @@ test-sanitize:
 bench: test-deps $(BUILD)/CMakeCache.txt
 	$(CMAKE) --build $(BUILD) -j $(JOBS)
 	sh bench/run.sh $(BUILD)
+
+# Every C file as .clang-format (clang-format 14) has it.
+format-check:
+	@sh tools/deps.sh clang-format
+	@git ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror
 
 clean:
 	rm -rf $(BUILD) build-asan

@@ -12,9 +12,9 @@
 struct pk_vm *pktsh_open(void)
 {
 	static int (*const modules[])(struct pk_vm *) = {
-		pk_packet_register,
-		pk_plist_register,
-		pk_net_register,
+	    pk_packet_register,
+	    pk_plist_register,
+	    pk_net_register,
 	};
 	struct pk_vm *vm = pk_vm_new();
 	size_t i;

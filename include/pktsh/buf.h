@@ -31,7 +31,10 @@ struct pk_buf {
 };
 
 extern char pk_buf_empty[];
-#define PK_BUF_INIT { 0, 0, pk_buf_empty, 0 }
+#define PK_BUF_INIT                                                            \
+	{                                                                      \
+		0, 0, pk_buf_empty, 0                                          \
+	}
 
 void pk_buf_init(struct pk_buf *sb, size_t hint);
 void pk_buf_release(struct pk_buf *sb);
@@ -50,9 +53,9 @@ int pk_buf_addstr(struct pk_buf *sb, const char *s);
 int pk_buf_addch(struct pk_buf *sb, int c);
 int pk_buf_addchars(struct pk_buf *sb, int c, size_t n);
 int pk_buf_addf(struct pk_buf *sb, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 int pk_buf_vaddf(struct pk_buf *sb, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+    __attribute__((format(printf, 2, 0)));
 int pk_buf_add_be16(struct pk_buf *sb, uint16_t v);
 int pk_buf_add_be32(struct pk_buf *sb, uint32_t v);
 /* Lowercase hex of data, two digits per byte. */

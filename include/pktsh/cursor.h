@@ -149,7 +149,7 @@ static inline bool pk_cur_skip(struct pk_cursor *c, size_t n)
  * `*clamped` (may be NULL) tells whether n was larger than what was left.
  */
 static inline struct pk_cursor pk_cur_sub(struct pk_cursor *c, size_t n,
-					  bool *clamped)
+                                          bool *clamped)
 {
 	struct pk_cursor s;
 	size_t left = pk_cur_left(c);

@@ -152,15 +152,15 @@ int pk_buf_addf(struct pk_buf *sb, const char *fmt, ...)
 
 int pk_buf_add_be16(struct pk_buf *sb, uint16_t v)
 {
-	uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+	uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
 
 	return pk_buf_add(sb, b, 2);
 }
 
 int pk_buf_add_be32(struct pk_buf *sb, uint32_t v)
 {
-	uint8_t b[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16),
-			 (uint8_t)(v >> 8), (uint8_t)v };
+	uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16),
+	                (uint8_t)(v >> 8), (uint8_t)v};
 
 	return pk_buf_add(sb, b, 4);
 }
