@@ -181,22 +181,15 @@ int pk_build_layer(struct pk_build *b, struct pk_layer *l)
 	}
 	/* binding rows fill the lower layer from the upper (IP.proto) */
 	if (l->payload && r) {
-		size_t k;
+		const struct pk_rbind *bd =
+		    pk_registry_build_row(r, p, l->payload->proto);
+		int c;
 
-		for (k = r->nb; k-- > 0;) {
-			const struct pk_rbind *bd = &r->binds[k];
-			int c;
-
-			if (bd->lower != p || bd->upper != l->payload->proto ||
-			    bd->dir == PK_BIND_DISSECT)
+		for (c = 0; bd && c < bd->nc; c++) {
+			if (st[bd->idx[c]] & PK_FS_SET)
 				continue;
-			for (c = 0; c < bd->nc; c++) {
-				if (st[bd->idx[c]] & PK_FS_SET)
-					continue;
-				v[bd->idx[c]].u = bd->val[c];
-				st[bd->idx[c]] = PK_FS_SET;
-			}
-			break;
+			v[bd->idx[c]].u = bd->val[c];
+			st[bd->idx[c]] = PK_FS_SET;
 		}
 	}
 	/* length and count fields from the fields they size */

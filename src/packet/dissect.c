@@ -268,8 +268,16 @@ struct pad {
 	size_t n;
 };
 
-struct pk_layer *pk_dissect_chain(struct pk_dissect *d,
-                                  const struct pk_proto *p, struct pk_cursor *c)
+/*
+ * The chain from c; with `want`, it stops once a layer of that class is
+ * final (what follows is left undecoded and there is no Padding), which
+ * is all haslayer() needs. A layer is final when the next iteration
+ * starts: only the layer an iteration makes can be undone (turned Raw).
+ */
+static struct pk_layer *dissect_chain(struct pk_dissect *d,
+                                      const struct pk_proto *p,
+                                      struct pk_cursor *c,
+                                      const struct pk_proto *want)
 {
 	struct pk_layer *head = NULL, *tail = NULL, *l;
 	struct pad pads[PK_MAX_DEPTH];
@@ -278,6 +286,9 @@ struct pk_layer *pk_dissect_chain(struct pk_dissect *d,
 	while (p) {
 		struct pk_cursor pay;
 		const uint8_t *start = c->p;
+
+		if (want && tail && tail->proto == want)
+			return head;
 
 		if (p->flags & PK_PF_RAW) {
 			l = bytes_layer(d->vm, p, c->p, pk_cur_left(c));
@@ -373,6 +384,12 @@ fail:
 	return NULL;
 }
 
+struct pk_layer *pk_dissect_chain(struct pk_dissect *d,
+                                  const struct pk_proto *p, struct pk_cursor *c)
+{
+	return dissect_chain(d, p, c, NULL);
+}
+
 struct pk_layer *pk_dissect_layer(struct pk_dissect *d,
                                   const struct pk_proto *p, struct pk_cursor *c)
 {
@@ -386,9 +403,11 @@ struct pk_layer *pk_dissect_layer(struct pk_dissect *d,
 	return l;
 }
 
-/* Eager dissection of a whole packet (first already resolved). */
-static struct pk_layer *dissect_all(struct pk_vm *vm, const struct pk_proto *p,
-                                    const uint8_t *data, size_t len)
+/* Eager dissection of a whole packet (first already resolved), or up
+ * to the first layer of class `want` when not NULL. */
+static struct pk_layer *dissect_upto(struct pk_vm *vm, const struct pk_proto *p,
+                                     const uint8_t *data, size_t len,
+                                     const struct pk_proto *want)
 {
 	struct pk_dissect d;
 	struct pk_cursor c = pk_cur_make(data, len);
@@ -400,7 +419,13 @@ static struct pk_layer *dissect_all(struct pk_vm *vm, const struct pk_proto *p,
 	d.reg = pk_registry(vm);
 	if (!d.reg)
 		return NULL;
-	return pk_dissect_chain(&d, p, &c);
+	return dissect_chain(&d, p, &c, want);
+}
+
+static struct pk_layer *dissect_all(struct pk_vm *vm, const struct pk_proto *p,
+                                    const uint8_t *data, size_t len)
+{
+	return dissect_upto(vm, p, data, len, NULL);
 }
 
 int pk_packet_dissect(struct pk_vm *vm, const struct pk_proto *first,
@@ -489,6 +514,23 @@ struct pk_layer *pk_packet_peek(struct pk_vm *vm, pk_val pkt,
 	if (!*tmp)
 		pk_vm_clear_error(vm);
 	return *tmp;
+}
+
+bool pk_packet_peek_has(struct pk_vm *vm, pk_val pkt, const struct pk_proto *p)
+{
+	struct pk_layer *l = (struct pk_layer *)pkt.u.o, *tmp;
+	bool r;
+
+	if (!l->lazy)
+		return pk_layer_find(l, p, 1) != NULL;
+	tmp = dissect_upto(vm, l->proto, (const uint8_t *)l->f, l->raw.len, p);
+	if (!tmp) {
+		pk_vm_clear_error(vm);
+		return false;
+	}
+	r = pk_layer_find(tmp, p, 1) != NULL;
+	pk_decref(pk_obj_take(tmp));
+	return r;
 }
 
 void pk_packet_peek_done(struct pk_layer *tmp)

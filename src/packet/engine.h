@@ -26,12 +26,29 @@ struct pk_rbind {
 
 struct pk_protoval; /* a layer class as a value */
 
+/* Direct-mapped cache of the build row of a (lower, upper) pair. */
+#define PK_BCACHE_SIZE 256
+struct pk_bcache {
+	const struct pk_proto *lower, *upper; /* lower NULL: empty */
+	const struct pk_rbind *row;           /* NULL: the pair has none */
+};
+
+/* The dissect rows of one lower class, in registration order. */
+struct pk_gcache {
+	const struct pk_proto *lower; /* NULL: empty */
+	uint32_t *rows;               /* indices into binds */
+	size_t n;
+};
+
 struct pk_registry {
 	const struct pk_proto **protos;
 	struct pk_protoval **classes; /* parallel to protos */
 	size_t n, cap;
 	struct pk_rbind *binds;
 	size_t nb, capb;
+	/* every build looks its pairs up: emptied whenever a row is added */
+	struct pk_bcache bcache[PK_BCACHE_SIZE];
+	struct pk_gcache gcache[PK_BCACHE_SIZE]; /* the same, for guesses */
 	struct pk_route_hooks hooks;
 	struct {
 		void (*fn)(void *);
@@ -53,6 +70,13 @@ struct pk_protoval *pk_registry_class(struct pk_vm *vm,
 /* Payload class by binding rows, NULL if none. */
 const struct pk_proto *pk_registry_guess(struct pk_registry *r,
                                          const struct pk_layer *l);
+/*
+ * The build row for `lower` carrying `upper` (the last one registered
+ * wins, as scapy's overload_fields dict update), NULL if none.
+ */
+const struct pk_rbind *pk_registry_build_row(struct pk_registry *r,
+                                             const struct pk_proto *lower,
+                                             const struct pk_proto *upper);
 /* The value a build binding gives field i of l (stacked on l->payload). */
 bool pk_binding_overload(struct pk_registry *r, const struct pk_layer *l, int i,
                          uint64_t *val);
@@ -175,6 +199,11 @@ struct pk_layer *pk_dissect_chain(struct pk_dissect *d,
 struct pk_layer *pk_packet_peek(struct pk_vm *vm, pk_val pkt,
                                 struct pk_layer **tmp);
 void pk_packet_peek_done(struct pk_layer *tmp);
+/*
+ * Whether pkt has a layer of class p, as pk_layer_find() on the peeked
+ * chain says, but a lazy packet is decoded only up to that layer.
+ */
+bool pk_packet_peek_has(struct pk_vm *vm, pk_val pkt, const struct pk_proto *p);
 
 /* The first layer of chain `l` that is of proto p, nth (1-based). */
 struct pk_layer *pk_layer_find(struct pk_layer *l, const struct pk_proto *p,

@@ -466,6 +466,50 @@ static struct pk_layer *raw_of(struct pk_vm *vm, pk_val v, int *err)
 	return r;
 }
 
+/*
+ * Whether `/` may link the chain at l as it is instead of copying it: the
+ * operand is a temporary (the interpreter holds the only reference, so
+ * nobody can see the change), each layer of the chain is held only by the
+ * one above it, and no field holds a packet or a list, which a copy would
+ * have duplicated (they may be shared with the user's variables).
+ */
+static bool chain_exclusive(const struct pk_layer *l)
+{
+	if (l->under)
+		return false;
+	for (; l; l = l->payload) {
+		int i;
+
+		if (l->h.refcnt != 1 || l->lazy)
+			return false;
+		for (i = 0; i < l->proto->nfields; i++) {
+			if (!(l->st[i] & PK_FS_OBJ))
+				continue;
+			if (pk_is_list(l->f[i].v) || pk_is_packet(l->f[i].v))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* A packet operand of `/`: itself when it is a temporary, else a copy. */
+static struct pk_layer *binop_operand(struct pk_vm *vm, pk_val v)
+{
+	struct pk_layer *l = L(v);
+
+	if (chain_exclusive(l)) {
+		l->h.refcnt++;
+		return l;
+	}
+	return pk_layer_copy(vm, l);
+}
+
+/*
+ * `a / b`. The operands are borrowed; one whose reference count is 1 is a
+ * temporary of the expression (`Ether()/IP()/TCP()`) and is linked in
+ * place instead of copied, so a caller must not use an operand it holds
+ * the only reference to after the call.
+ */
 static int pkt_binop(struct pk_vm *vm, enum pk_binop op, pk_val a, pk_val b,
                      bool right, pk_val *out)
 {
@@ -475,13 +519,15 @@ static int pkt_binop(struct pk_vm *vm, enum pk_binop op, pk_val a, pk_val b,
 	if (op != PK_OP_DIV)
 		return PK_NOTIMPL;
 	if (pk_is_packet(a))
-		x = pk_layer_copy(vm, L(a));
+		x = binop_operand(vm, a);
 	else
 		x = raw_of(vm, a, &err);
 	if (!x)
 		return pk_is_packet(a) || err ? -1 : PK_NOTIMPL;
-	if (pk_is_packet(b))
-		y = pk_layer_copy(vm, L(b));
+	if (pk_is_packet(b) && L(b) == x)
+		y = pk_layer_copy(vm, x); /* p/p, should p be a temporary */
+	else if (pk_is_packet(b))
+		y = binop_operand(vm, b);
 	else
 		y = raw_of(vm, b, &err);
 	if (!y) {
@@ -888,16 +934,9 @@ void pk_packet_set_time(pk_val pkt, double t)
 
 bool pk_packet_haslayer(struct pk_vm *vm, pk_val pkt, const struct pk_proto *p)
 {
-	struct pk_layer *tmp, *l;
-	bool r;
-
 	if (((struct pk_layer *)pkt.u.o)->proto == p)
 		return true; /* the first layer: no need to decode */
-	l = pk_packet_peek(vm, pkt, &tmp);
-	r = pk_layer_find(l, p, 1) != NULL;
-
-	pk_packet_peek_done(tmp);
-	return r;
+	return pk_packet_peek_has(vm, pkt, p);
 }
 
 const struct pk_proto *pk_packet_first_proto(struct pk_vm *vm, pk_val pkt)

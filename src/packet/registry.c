@@ -11,11 +11,21 @@
 
 static const char reg_key; /* module data key */
 
+static void gcache_clear(struct pk_registry *r)
+{
+	size_t i;
+
+	for (i = 0; i < PK_BCACHE_SIZE; i++)
+		pk_xfree(r->gcache[i].rows);
+	memset(r->gcache, 0, sizeof(r->gcache));
+}
+
 static void reg_free(void *p)
 {
 	struct pk_registry *r = p;
 	size_t i;
 
+	gcache_clear(r);
 	for (i = 0; i < r->n; i++)
 		if (r->classes[i])
 			pk_decref(pk_obj_take(r->classes[i]));
@@ -155,6 +165,9 @@ int pk_registry_bind(struct pk_vm *vm, const struct pk_binding *b)
 		r->capb = nc;
 	}
 	r->binds[r->nb++] = rb;
+	/* a new row may win a pair, and the rows may have moved */
+	memset(r->bcache, 0, sizeof(r->bcache));
+	gcache_clear(r);
 	/* both ends become known classes */
 	if (add_proto_nobind(vm, r, b->lower) < 0 ||
 	    add_proto_nobind(vm, r, b->upper) < 0)
@@ -174,46 +187,112 @@ size_t pk_registry_protos(struct pk_vm *vm, const struct pk_proto ***out)
 	return r->n;
 }
 
+static bool row_matches(const struct pk_rbind *b, const struct pk_layer *l)
+{
+	int k;
+
+	for (k = 0; k < b->nc; k++)
+		if (l->f[b->idx[k]].u != b->val[k])
+			return false;
+	return true;
+}
+
+static size_t bucket(const struct pk_proto *p)
+{
+	return (size_t)((((uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15u) >> 32) %
+	                PK_BCACHE_SIZE);
+}
+
+/* The dissect rows of `lower` in order; NULL when out of memory. */
+static const struct pk_gcache *guess_rows(struct pk_registry *r,
+                                          const struct pk_proto *lower)
+{
+	struct pk_gcache *e = &r->gcache[bucket(lower)];
+	size_t i, n = 0;
+
+	if (e->lower == lower)
+		return e;
+	pk_xfree(e->rows);
+	memset(e, 0, sizeof(*e));
+	for (i = 0; i < r->nb; i++)
+		if (r->binds[i].lower == lower &&
+		    r->binds[i].dir != PK_BIND_BUILD)
+			n++;
+	e->rows = pk_xmalloc((n ? n : 1) * sizeof(*e->rows));
+	if (!e->rows)
+		return NULL;
+	for (i = 0; i < r->nb; i++)
+		if (r->binds[i].lower == lower &&
+		    r->binds[i].dir != PK_BIND_BUILD)
+			e->rows[e->n++] = (uint32_t)i;
+	e->lower = lower;
+	return e;
+}
+
 const struct pk_proto *pk_registry_guess(struct pk_registry *r,
                                          const struct pk_layer *l)
 {
+	const struct pk_gcache *g = guess_rows(r, l->proto);
 	size_t i;
 
+	if (g) {
+		for (i = 0; i < g->n; i++)
+			if (row_matches(&r->binds[g->rows[i]], l))
+				return r->binds[g->rows[i]].upper;
+		return NULL;
+	}
+	/* no memory for the index: the same answer the long way */
 	for (i = 0; i < r->nb; i++) {
 		const struct pk_rbind *b = &r->binds[i];
-		int k;
 
-		if (b->lower != l->proto || b->dir == PK_BIND_BUILD)
-			continue;
-		for (k = 0; k < b->nc; k++)
-			if (l->f[b->idx[k]].u != b->val[k])
-				break;
-		if (k == b->nc)
+		if (b->lower == l->proto && b->dir != PK_BIND_BUILD &&
+		    row_matches(b, l))
 			return b->upper;
 	}
 	return NULL;
 }
 
+static const struct pk_rbind *scan_build_row(const struct pk_registry *r,
+                                             const struct pk_proto *lower,
+                                             const struct pk_proto *upper)
+{
+	size_t k;
+
+	for (k = r->nb; k-- > 0;) {
+		const struct pk_rbind *b = &r->binds[k];
+
+		if (b->lower == lower && b->upper == upper &&
+		    b->dir != PK_BIND_DISSECT)
+			return b;
+	}
+	return NULL;
+}
+
+const struct pk_rbind *pk_registry_build_row(struct pk_registry *r,
+                                             const struct pk_proto *lower,
+                                             const struct pk_proto *upper)
+{
+	uint64_t h = ((uint64_t)(uintptr_t)lower * 0x9e3779b97f4a7c15u) ^
+	             ((uint64_t)(uintptr_t)upper * 0xc2b2ae3d27d4eb4fu);
+	struct pk_bcache *e = &r->bcache[(size_t)((h >> 32) % PK_BCACHE_SIZE)];
+
+	if (e->lower != lower || e->upper != upper) {
+		e->lower = lower;
+		e->upper = upper;
+		e->row = scan_build_row(r, lower, upper);
+	}
+	return e->row;
+}
+
 bool pk_binding_overload(struct pk_registry *r, const struct pk_layer *l, int i,
                          uint64_t *val)
 {
-	const struct pk_rbind *found = NULL;
-	size_t k;
+	const struct pk_rbind *found;
 	int c;
 
 	if (!r || !l->payload)
 		return false;
-	/* the last row registered for the pair wins, as scapy's
-	 * overload_fields dict update does */
-	for (k = r->nb; k-- > 0;) {
-		const struct pk_rbind *b = &r->binds[k];
-
-		if (b->lower == l->proto && b->upper == l->payload->proto &&
-		    b->dir != PK_BIND_DISSECT) {
-			found = b;
-			break;
-		}
-	}
+	found = pk_registry_build_row(r, l->proto, l->payload->proto);
 	if (!found)
 		return false;
 	for (c = 0; c < found->nc; c++) {

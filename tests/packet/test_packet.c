@@ -99,6 +99,88 @@ static void test_checksum(void **state)
 	                 12));
 }
 
+/*
+ * `/` links a temporary operand (reference count 1) in place instead of
+ * copying it; an operand someone else holds must come out unchanged.
+ */
+static void test_div_aliasing(void **state)
+{
+	char before[256], after[256], hex[256];
+	pk_val a, b, p, q, t, r, e, x;
+	struct pk_obj *eo;
+
+	/* a = IP(); b = a/TCP(): a keeps no payload */
+	a = mk(vm, "IP", "dst", A_STR, "198.18.0.2", NULL);
+	assert_int_equal(build_hex(vm, a, before, sizeof(before)), 0);
+	b = stack(vm, pk_incref(a), mk(vm, "TCP", "dport", A_INT, 80, NULL));
+	assert_false(pk_is_undef(b));
+	assert_null(pk_as_layer(a)->payload);
+	assert_int_equal(build_hex(vm, a, after, sizeof(after)), 0);
+	assert_string_equal(before, after);
+	assert_ptr_not_equal(pk_as_layer(b), pk_as_layer(a));
+	assert_ptr_equal(pk_as_layer(b)->payload->proto, &pk_proto_tcp);
+	pk_decref(b);
+	pk_decref(a);
+
+	/* p = IP()/TCP(); q = p/Raw(): p stays IP/TCP */
+	p = stack(vm, mk(vm, "IP", "dst", A_STR, "198.18.0.2", NULL),
+	          mk(vm, "TCP", NULL));
+	assert_int_equal(build_hex(vm, p, before, sizeof(before)), 0);
+	q = stack(vm, pk_incref(p),
+	          mk(vm, "Raw", "load", A_BYTES, "abc", 3, NULL));
+	assert_false(pk_is_undef(q));
+	assert_null(pk_as_layer(p)->payload->payload);
+	assert_int_equal(build_hex(vm, p, after, sizeof(after)), 0);
+	assert_string_equal(before, after);
+	assert_int_equal(build_hex(vm, q, hex, sizeof(hex)), 0);
+	assert_int_equal(strlen(hex), strlen(before) + 6);
+	pk_decref(q);
+
+	/* r = IP()/t with t held: r's TCP is a copy, t is not linked */
+	t = mk(vm, "TCP", "dport", A_INT, 80, NULL);
+	r = stack(vm, mk(vm, "IP", NULL), pk_incref(t));
+	assert_false(pk_is_undef(r));
+	assert_ptr_not_equal(pk_as_layer(r)->payload, pk_as_layer(t));
+	assert_null(pk_as_layer(t)->under);
+	assert_int_equal(
+	    pk_layer_set(vm, pk_as_layer(r)->payload,
+	                 pk_proto_field_index(&pk_proto_tcp, "dport"),
+	                 pk_int(443)),
+	    0);
+	assert_int_equal(
+	    pk_layer_uint(pk_as_layer(t),
+	                  pk_proto_field_index(&pk_proto_tcp, "dport")),
+	    80);
+	pk_decref(r);
+	pk_decref(t);
+
+	/* p/p with p held: both sides copies, p unchanged */
+	q = stack(vm, pk_incref(p), pk_incref(p));
+	assert_false(pk_is_undef(q));
+	assert_int_equal(build_hex(vm, p, after, sizeof(after)), 0);
+	assert_string_equal(before, after);
+	pk_decref(q);
+	pk_decref(p);
+
+	/* Ether()/IP()/TCP(): temporaries are reused, the bytes unchanged */
+	e = mk(vm, "Ether", "dst", A_STR, "02:00:00:00:00:02", "src", A_STR,
+	       "02:00:00:00:00:01", NULL);
+	eo = e.u.o;
+	x = stack(vm,
+	          stack(vm, e,
+	                mk(vm, "IP", "src", A_STR, "198.18.0.1", "dst", A_STR,
+	                   "198.18.0.2", NULL)),
+	          mk(vm, "TCP", "dport", A_INT, 7, NULL));
+	assert_false(pk_is_undef(x));
+	assert_ptr_equal(x.u.o, eo);
+	assert_int_equal(eo->refcnt, 1);
+	assert_int_equal(build_hex(vm, x, hex, sizeof(hex)), 0);
+	assert_string_equal(
+	    hex, "020000000002020000000001080045000028000100004006eea7c6120001"
+	         "c61200020014000700000000000000005002200003a00000");
+	pk_decref(x);
+}
+
 static void test_build_auto_fields(void **state)
 {
 	/* IP len/ihl/chksum/proto, TCP dataofs/chksum, Ether type */
@@ -642,6 +724,7 @@ int main(void)
 	    cmocka_unit_test(test_attrnames),
 	    cmocka_unit_test(test_mac_spelling),
 	    cmocka_unit_test(test_check_ipaddr),
+	    cmocka_unit_test(test_div_aliasing),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
