@@ -2280,7 +2280,7 @@ static const struct pk_binding dns_binds[] = {{.lower = &pk_proto_udp,
                                                .upper = &pk_proto_dns,
                                                .dir = PK_BIND_BUILD,
                                                .c = {{"sport", 53}}},
-                                              {NULL}};
+                                              {.lower = NULL}};
 
 const struct pk_proto pk_proto_dns = {
     .name = "DNS",
@@ -2448,7 +2448,7 @@ static const struct pk_binding llmnr_binds[] = {
      .upper = &pk_proto_llmnrresp,
      .dir = PK_BIND_BUILD,
      .c = {{"sport", 5355}, {"dport", 5355}}},
-    {NULL}};
+    {.lower = NULL}};
 
 const struct pk_proto pk_proto_llmnrquery = {
     .name = "LLMNRQuery",

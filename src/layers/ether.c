@@ -83,7 +83,7 @@ static const struct pk_binding ether_binds[] = {
     {&pk_proto_ether, &pk_proto_dot1ad, 0, {{"type", 0x88a8}}},
     {&pk_proto_ether, &pk_proto_arp, 0, {{"type", 0x0806}}},
     {&pk_proto_ether, &pk_proto_ip, 0, {{"type", 0x0800}}},
-    {NULL},
+    {.lower = NULL},
 };
 
 const struct pk_proto pk_proto_ether = {
@@ -134,7 +134,7 @@ static const struct pk_binding dot1q_binds[] = {
     {&pk_proto_dot1ad, &pk_proto_dot1q, 0, {{"type", 0x8100}}},
     {&pk_proto_dot1ad, &pk_proto_dot1ad, 0, {{"type", 0x88a8}}},
     {&pk_proto_dot1ad, &pk_proto_ip, 0, {{"type", 0x0800}}},
-    {NULL},
+    {.lower = NULL},
 };
 
 const struct pk_proto pk_proto_dot1q = {
@@ -178,7 +178,7 @@ static const struct pk_binding cooked_binds[] = {
     {&pk_proto_cooked2, &pk_proto_ip, 0, {{"proto", 0x0800}}},
     {&pk_proto_cooked2, &pk_proto_arp, 0, {{"proto", 0x0806}}},
     {&pk_proto_cooked2, &pk_proto_dot1q, 0, {{"proto", 0x8100}}},
-    {NULL},
+    {.lower = NULL},
 };
 
 const struct pk_proto pk_proto_cooked = {
@@ -224,7 +224,7 @@ static const struct pk_field loop_fields[] = {{.name = "type",
 
 static const struct pk_binding loop_binds[] = {
     {&pk_proto_loopback, &pk_proto_ip, 0, {{"type", 2}}},
-    {NULL},
+    {.lower = NULL},
 };
 
 const struct pk_proto pk_proto_loopback = {

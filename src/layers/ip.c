@@ -704,7 +704,7 @@ static const struct pk_binding ip_binds[] = {
     {&pk_proto_iperror, &pk_proto_tcperror, 0, {{"frag", 0}, {"proto", 6}}},
     {&pk_proto_iperror, &pk_proto_udperror, 0, {{"frag", 0}, {"proto", 17}}},
     {&pk_proto_iperror, &pk_proto_icmperror, 0, {{"frag", 0}, {"proto", 1}}},
-    {NULL},
+    {.lower = NULL},
 };
 
 const struct pk_proto pk_proto_ip = {

@@ -728,7 +728,7 @@ static const struct pk_binding ipv6_binds[] = {
     NH_HLIM(&pk_proto_icmp6mrdadv, 1),
     NH_HLIM(&pk_proto_icmp6mrdsol, 1),
     NH_HLIM(&pk_proto_icmp6mrdterm, 1),
-    {NULL}};
+    {.lower = NULL}};
 
 const struct pk_proto pk_proto_ipv6 = {
     .name = "IPv6",

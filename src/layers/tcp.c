@@ -143,7 +143,7 @@ static int build_opt(struct pk_vm *vm, const struct pk_layer *l,
 			}
 			break;
 		}
-		/* fall through */
+		__attribute__((fallthrough));
 	default:
 		if (pk_is_bytes(vv))
 			pk_buf_add(out, pk_as_bytes(vv)->b,
