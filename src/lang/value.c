@@ -24,12 +24,52 @@ void *pk_obj_alloc(const struct pk_type *type, size_t size)
 	return o;
 }
 
-void pk_obj_free_(struct pk_obj *o)
+/*
+ * Freeing a value frees what it holds, recursively, so a list nested 10**6
+ * deep would overflow the C stack. Past FREE_DEPTH_MAX nested frees an
+ * object waits on a pending stack instead, and the outermost call frees
+ * the waiting ones (CPython's "trashcan"). The stack is process-wide, like
+ * the intern table: values never cross threads. If it cannot grow, the
+ * object is freed at once (recursion as before, under memory pressure).
+ */
+#define FREE_DEPTH_MAX 200
+static unsigned free_depth;
+static struct pk_obj **free_pending;
+static size_t free_npending, free_cap;
+
+static void release_one(struct pk_obj *o)
 {
+	free_depth++;
 	if (o->type->release)
 		o->type->release(o);
 	else
 		pk_xfree(o);
+	free_depth--;
+}
+
+void pk_obj_free_(struct pk_obj *o)
+{
+	if (free_depth >= FREE_DEPTH_MAX) {
+		if (free_npending == free_cap) {
+			size_t nc = free_cap ? free_cap * 2 : 256;
+			struct pk_obj **np =
+			    pk_xrealloc(free_pending, nc * sizeof(*np));
+
+			if (!np) {
+				release_one(o);
+				return;
+			}
+			free_pending = np;
+			free_cap = nc;
+		}
+		free_pending[free_npending++] = o;
+		return;
+	}
+	release_one(o);
+	if (free_depth == 0) {
+		while (free_npending)
+			release_one(free_pending[--free_npending]);
+	}
 }
 
 int pk_check_size(struct pk_vm *vm, uint64_t n, uint64_t elsize)
