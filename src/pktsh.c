@@ -13,6 +13,7 @@ struct pk_vm *pktsh_open(void)
 {
 	static int (*const modules[])(struct pk_vm *) = {
 	    pk_packet_register,
+	    pk_volatile_register,
 	    pk_plist_register,
 	    pk_net_register,
 	};

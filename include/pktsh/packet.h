@@ -19,6 +19,7 @@
 
 #include "pktsh/buf.h"
 #include "pktsh/value.h"
+#include "pktsh/volatile.h" /* field values may be volatile */
 
 struct pk_vm;
 struct pk_proto;
