@@ -14,15 +14,20 @@
  * file that cannot be opened or whose header is not pcap/pcapng raises.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <pcap/pcap.h>
 
 #include "pktsh/alloc.h"
 #include "pktsh/capture.h"
+#include "pktsh/cursor.h"
 #include "pktsh/packet.h"
 #include "pktsh/plist.h"
+#include "pktsh/proto.h"
 #include "pktsh/vm.h"
 
 #include "capint.h"
@@ -556,21 +561,26 @@ static int reader_new(struct pk_vm *vm, const char *fname, const char *path,
 	return 0;
 }
 
+/* plist.c: keep a record in rdpcap()'s list without making a packet of
+ * it yet (the prototype belongs in capint.h, not ours to change). */
+int pk_plist_add_record(struct pk_vm *vm, pk_val plist,
+                        const struct pk_proto *first, const void *data,
+                        size_t len, double t, size_t hint);
+
 /*
- * The next packet: 1, 0 at the end (or after a bad record, with a
+ * The next record: 1, 0 at the end (or after a bad record, with a
  * warning: what came before stays valid), -1 on error.
  */
-static int reader_next(struct pk_vm *vm, struct preader *pr, const char *fname,
-                       pk_val *out)
+static int reader_rec(struct pk_vm *vm, struct preader *pr, const char *fname,
+                      struct pk_caprec *rec)
 {
-	struct pk_caprec rec;
 	struct pk_caperr err;
 	int rc;
 
 	if (!pr->r)
 		return pk_raise(vm, &pk_exc_ValueError, "%s: '%s' is closed",
 		                fname, pr->path);
-	rc = pk_pcap_reader_next(pr->r, &rec, &err);
+	rc = pk_pcap_reader_next(pr->r, rec, &err);
 	if (rc < 0) {
 		if (!pr->warned)
 			pk_vm_warn(
@@ -581,8 +591,18 @@ static int reader_next(struct pk_vm *vm, struct preader *pr, const char *fname,
 		pr->warned = true;
 		return 0;
 	}
-	if (rc == 0)
-		return 0;
+	return rc;
+}
+
+/* The next packet: as reader_rec(). */
+static int reader_next(struct pk_vm *vm, struct preader *pr, const char *fname,
+                       pk_val *out)
+{
+	struct pk_caprec rec;
+	int rc = reader_rec(vm, pr, fname, &rec);
+
+	if (rc <= 0)
+		return rc;
 	if (pk_cap_packet(vm, pr->first, &rec, out) < 0)
 		return -1;
 	return 1;
@@ -626,27 +646,42 @@ static int m_r_read_packet(struct pk_vm *vm, pk_val self,
 	return rc < 0 ? -1 : 0;
 }
 
+/* The size of a regular file, 0 if unknown: what a list of its records
+ * will about take (pk_plist_add_record's hint). */
+static size_t file_size(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+		return (size_t)st.st_size;
+	return 0;
+}
+
 /* Read up to `count` packets (all if count < 0) into a new list. */
 static int read_list(struct pk_vm *vm, struct preader *pr, const char *fname,
                      int64_t count, pk_val *out)
 {
-	pk_val l = pk_plist_new(vm, pk_cap_basename(pr->path)), p;
+	pk_val l = pk_plist_new(vm, pk_cap_basename(pr->path));
+	struct pk_caprec rec;
+	size_t hint = 0;
 	int64_t n = 0;
 	int rc;
 
 	if (pk_is_undef(l))
 		return -1;
+	if (count < 0)
+		hint = file_size(pr->path);
 	while (count < 0 || n < count) {
 		if ((n & 1023) == 0 && pk_check_interrupt(vm) < 0)
 			goto fail;
-		rc = reader_next(vm, pr, fname, &p);
+		rc = reader_rec(vm, pr, fname, &rec);
 		if (rc < 0)
 			goto fail;
 		if (rc == 0)
 			break;
-		rc = pk_plist_append(vm, l, p);
-		pk_decref(p);
-		if (rc < 0)
+		/* kept as bytes until asked for (plist.c) */
+		if (pk_plist_add_record(vm, l, pr->first, rec.data, rec.caplen,
+		                        pk_caprec_time(&rec), hint) < 0)
 			goto fail;
 		n++;
 	}
@@ -753,6 +788,153 @@ static int b_pcapreader(struct pk_vm *vm, pk_val self, const struct pk_args *a,
 	return 0;
 }
 
+/*
+ * rdpcap() of a plain pcap file of Ethernet frames, read here in large
+ * blocks instead of a record at a time through libpcap and stdio (which
+ * copy every byte twice): a third of the time of reading a capture. Any
+ * file this does not take whole - another format, link type or version,
+ * a record cut short or longer than the snapshot length - is read by
+ * libpcap from the start as before, so the list and the warnings are
+ * libpcap's. 1 done, 0 not taken, -1 error.
+ */
+#define FAST_BLOCK  ((size_t)1 << 20)
+#define FAST_MAXREC 262144u /* libpcap's largest caplen for Ethernet */
+
+static uint32_t get32(const uint8_t *p, bool swap)
+{
+	struct pk_cursor c = pk_cur_make(p, 4);
+
+	return swap ? (uint32_t)pk_get_len(&c, 4) : (uint32_t)pk_get_be32(&c);
+}
+
+static uint32_t get16(const uint8_t *p, bool swap)
+{
+	struct pk_cursor c = pk_cur_make(p, 2);
+
+	return swap ? pk_get_le16(&c) : pk_get_be16(&c);
+}
+
+static int read_fast(struct pk_vm *vm, struct preader *pr, int64_t count,
+                     size_t hint, pk_val *out)
+{
+	uint8_t *buf = NULL;
+	size_t have = 0, at = 0;
+	uint32_t snap = 0;
+	bool swap = false, nano = false, eof = false;
+	int64_t n = 0;
+	pk_val l = pk_undef();
+	struct stat st;
+	int fd, rc = 0;
+
+	/* a second reader only of a regular file: a FIFO's bytes are
+	 * libpcap's (and opening it again could wait for a writer) */
+	fd = open(pr->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return 0;
+	}
+	buf = pk_xmalloc(FAST_BLOCK + FAST_MAXREC + 16);
+	if (!buf) {
+		close(fd);
+		return pk_raise_nomem(vm);
+	}
+	for (;;) {
+		size_t left = have - at;
+
+		/* refill so that a whole record (or the header) is there */
+		if (!eof && left < FAST_MAXREC + 24) {
+			ssize_t got;
+
+			memmove(buf, buf + at, left);
+			have = left;
+			at = 0;
+			while (!eof && have < FAST_BLOCK) {
+				got = read(fd, buf + have, FAST_BLOCK - have);
+				if (got < 0 && errno == EINTR)
+					continue;
+				if (got <= 0) {
+					eof = true;
+					break;
+				}
+				have += (size_t)got;
+			}
+			left = have;
+		}
+		if (pk_is_undef(l)) {
+			uint32_t magic;
+
+			/* the file header: big- or little-endian pcap 2.4 */
+			if (left < 24)
+				goto not_taken;
+			magic = get32(buf, false);
+			swap = magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u;
+			nano = magic == 0xa1b23c4du || magic == 0x4d3cb2a1u;
+			if (!swap && magic != 0xa1b2c3d4u &&
+			    magic != 0xa1b23c4du)
+				goto not_taken;
+			snap = get32(buf + 16, swap);
+			if (get16(buf + 4, swap) != 2 ||
+			    get16(buf + 6, swap) != 4 ||
+			    get32(buf + 20, swap) != 1 || snap == 0 ||
+			    snap > FAST_MAXREC || pr->first != &pk_proto_ether)
+				goto not_taken;
+			l = pk_plist_new(vm, pk_cap_basename(pr->path));
+			if (pk_is_undef(l)) {
+				rc = -1;
+				goto done;
+			}
+			at = 24;
+			continue;
+		}
+		if (count >= 0 && n >= count)
+			break;
+		if (left == 0 && eof)
+			break;
+		if ((n & 1023) == 0 && pk_check_interrupt(vm) < 0) {
+			rc = -1;
+			goto done;
+		}
+		{
+			const uint8_t *h = buf + at;
+			uint32_t sec, frac, caplen;
+			double t;
+
+			if (left < 16)
+				goto not_taken; /* cut short: libpcap says how */
+			sec = get32(h, swap);
+			frac = get32(h + 4, swap);
+			caplen = get32(h + 8, swap);
+			if (caplen > snap || left - 16 < caplen ||
+			    frac >= (nano ? 1000000000u : 1000000u))
+				goto not_taken;
+			/* as libpcap gives it (nanoseconds) and pk_caprec_time()
+			 * makes it a float */
+			t = (double)sec +
+			    (double)(nano ? frac : frac * 1000u) / 1e9;
+			if (pk_plist_add_record(vm, l, pr->first, h + 16,
+			                        caplen, t, hint) < 0) {
+				rc = -1;
+				goto done;
+			}
+			at += 16 + (size_t)caplen;
+			n++;
+		}
+	}
+	*out = l;
+	l = pk_undef();
+	rc = 1;
+	goto done;
+not_taken:
+	rc = 0;
+done:
+	pk_decref(l);
+	pk_xfree(buf);
+	close(fd);
+	return rc;
+}
+
 /* rdpcap(filename, count=-1) */
 static int b_rdpcap(struct pk_vm *vm, pk_val self, const struct pk_args *a,
                     pk_val *out)
@@ -771,9 +953,11 @@ static int b_rdpcap(struct pk_vm *vm, pk_val self, const struct pk_args *a,
 	    reader_new(vm, "rdpcap", path, plen, &pr) < 0)
 		return -1;
 	rv = pk_obj_take(pr);
-	rc = read_list(vm, pr, "rdpcap", count, out);
+	rc = read_fast(vm, pr, count, count < 0 ? file_size(pr->path) : 0, out);
+	if (rc == 0)
+		rc = read_list(vm, pr, "rdpcap", count, out);
 	pk_decref(rv);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 static const struct pk_method pcapio_builtins[] = {

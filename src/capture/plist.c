@@ -13,25 +13,98 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "pktsh/alloc.h"
 #include "pktsh/packet.h"
 #include "pktsh/plist.h"
+#include "pktsh/proto.h"
 #include "pktsh/vm.h"
 
 #include "capint.h"
+
+/*
+ * rdpcap() keeps its packets as records - time, length, bytes - one after
+ * the other in one block, and makes a packet value of a record only when
+ * it is asked for: a capture costs its bytes plus 16 per record, and is
+ * one allocation to grow and to free instead of one per packet. An item
+ * not made yet is UNDEF holding its record's offset (no other item is
+ * ever UNDEF). Going through the list (the iterator) makes each value in
+ * turn and takes it back once nobody else holds it and it is still lazy
+ * (nothing read or changed: it is its record), so a loop over a large
+ * capture touches little more memory than one packet; everything else
+ * that reads items makes them all values first (all_values()).
+ */
+struct recs {
+	struct pk_vm *vm;
+	const struct pk_proto *first; /* class of every record's first layer */
+	uint8_t *buf;                 /* records, each 8-aligned */
+	size_t len, cap;
+};
+#define REC_HEAD 12 /* double time, uint32 length */
 
 struct plist {
 	struct pk_obj h;
 	char *name;
 	size_t len, cap;
-	pk_val *items; /* packets, or (sent, recv) tuples */
+	pk_val *items;     /* packets, or (sent, recv) tuples, or records */
+	struct recs *recs; /* NULL: no record ever added */
+	/* moves on whenever code may hold items without a reference: the
+	 * iterator takes back only what it made since */
+	unsigned epoch;
 };
 
 static struct plist *as_plist(pk_val v)
 {
 	return (struct plist *)v.u.o;
+}
+
+static bool is_rec(pk_val v)
+{
+	return v.kind == PK_K_UNDEF;
+}
+
+/* A new packet value of the record at `off` (lazy, time set). */
+static int rec_value(struct pk_vm *vm, const struct plist *l, size_t off,
+                     pk_val *out)
+{
+	const uint8_t *r = l->recs->buf + off;
+	uint32_t n;
+	double t;
+
+	memcpy(&t, r, sizeof(t));
+	memcpy(&n, r + sizeof(t), sizeof(n));
+	if (pk_packet_dissect(vm, l->recs->first, r + REC_HEAD, n, out) < 0)
+		return -1;
+	pk_packet_set_time(*out, t);
+	return 0;
+}
+
+/* Item i as a value (borrowed), made from its record if need be. */
+static int item_at(struct pk_vm *vm, struct plist *l, size_t i, pk_val *out)
+{
+	if (is_rec(l->items[i]) &&
+	    rec_value(vm, l, (size_t)l->items[i].u.i, &l->items[i]) < 0)
+		return -1;
+	*out = l->items[i];
+	return 0;
+}
+
+/*
+ * Every item a value, for the code that reads items[] as they are (and
+ * may hold them across callbacks without a reference).
+ */
+static int all_values(struct pk_vm *vm, struct plist *l)
+{
+	pk_val v;
+	size_t i;
+
+	l->epoch++;
+	for (i = 0; l->recs && i < l->len; i++)
+		if (item_at(vm, l, i, &v) < 0)
+			return -1;
+	return 0;
 }
 
 static bool is_pairs(pk_val v)
@@ -105,6 +178,109 @@ static int push(struct pk_vm *vm, struct plist *l, pk_val item)
 	return 0;
 }
 
+/*
+ * Keep a record at the end of rdpcap()'s list (pcapio.c declares it too:
+ * capint.h, where it belongs, is not the dissect engineer's to change).
+ */
+int pk_plist_add_record(struct pk_vm *vm, pk_val plist,
+                        const struct pk_proto *first, const void *data,
+                        size_t len, double t, size_t hint);
+
+/* Ask for huge pages for a large record block: a capture's worth of
+ * fresh memory costs a page fault per 4 KiB otherwise. */
+static void want_huge_pages(uint8_t *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+	uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
+	uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)4095;
+
+	if (n >= ((size_t)4 << 20) && e > a)
+		madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)n;
+#endif
+}
+
+/*
+ * `hint`: the size of the file the records come from (0: unknown), an
+ * upper bound of what they take here, so the block and the item array
+ * are made once at their size (memory not touched is not memory used).
+ */
+int pk_plist_add_record(struct pk_vm *vm, pk_val plist,
+                        const struct pk_proto *first, const void *data,
+                        size_t len, double t, size_t hint)
+{
+	struct plist *l = as_plist(plist);
+	struct recs *r = l->recs;
+	size_t need = (REC_HEAD + len + 7) & ~(size_t)7;
+	uint32_t n = (uint32_t)len;
+	pk_val marker = pk_undef();
+
+	if (len > UINT32_MAX || (r && r->first != first)) {
+		/* a record the block cannot say: keep it as a value */
+		pk_val v;
+		int rc;
+
+		if (pk_packet_dissect(vm, first, data, len, &v) < 0)
+			return -1;
+		pk_packet_set_time(v, t);
+		rc = push(vm, l, v);
+		pk_decref(v);
+		return rc;
+	}
+	if (!r) {
+		r = pk_xcalloc(1, sizeof(*r));
+		if (!r)
+			return pk_raise_nomem(vm);
+		r->vm = vm;
+		r->first = first;
+		l->recs = r;
+	}
+	if (!r->cap && hint && l->len == l->cap) {
+		/* a pcap record is 16 bytes of header and at least 14 of frame */
+		size_t cap = l->len + hint / 30 + 16;
+		pk_val *ni = pk_xrealloc(l->items, cap * sizeof(*ni));
+
+		if (ni) {
+			l->items = ni;
+			l->cap = cap;
+		}
+	}
+	if (need > r->cap - r->len) {
+		size_t cap = r->cap ? r->cap * 2 : (size_t)1 << 16;
+		uint8_t *nb = NULL;
+
+		/* a record takes at most 3 bytes more here than in a pcap
+		 * file (12 bytes of header, padding to 8, against 16): the
+		 * file's size and an eighth hold all but the tiniest, and
+		 * past that (or if that much is refused) the block doubles */
+		if (!r->cap && hint > need)
+			nb = pk_xmalloc(hint + hint / 8 + ((size_t)1 << 16));
+		if (nb) {
+			cap = hint + hint / 8 + ((size_t)1 << 16);
+		} else {
+			while (cap - r->len < need)
+				cap *= 2;
+			nb = pk_xrealloc(r->buf, cap);
+		}
+		if (!nb)
+			return pk_raise_nomem(vm);
+		want_huge_pages(nb, cap);
+		r->buf = nb;
+		r->cap = cap;
+	}
+	memcpy(r->buf + r->len, &t, sizeof(t));
+	memcpy(r->buf + r->len + sizeof(t), &n, sizeof(n));
+	if (len)
+		memcpy(r->buf + r->len + REC_HEAD, data, len);
+	marker.u.i = (int64_t)r->len;
+	if (push(vm, l, marker) < 0)
+		return -1;
+	r->len += need;
+	return 0;
+}
+
 pk_val pk_plist_new(struct pk_vm *vm, const char *name)
 {
 	return new_list(vm, &pk_type_plist, name);
@@ -122,7 +298,14 @@ int64_t pk_plist_len(pk_val plist)
 
 pk_val pk_plist_get(pk_val plist, int64_t i)
 {
-	return as_plist(plist)->items[i];
+	struct plist *l = as_plist(plist);
+	pk_val v;
+
+	/* out of memory: UNDEF, with MemoryError pending in the list's VM */
+	l->epoch++;
+	if (is_rec(l->items[i]) && item_at(l->recs->vm, l, (size_t)i, &v) < 0)
+		return pk_undef();
+	return l->items[i];
 }
 
 const char *pk_plist_name(pk_val plist)
@@ -155,6 +338,10 @@ static void plist_release(struct pk_obj *o)
 	for (i = 0; i < l->len; i++)
 		pk_decref(l->items[i]);
 	pk_xfree(l->items);
+	if (l->recs) {
+		pk_xfree(l->recs->buf);
+		pk_xfree(l->recs);
+	}
 	pk_xfree(l->name);
 	pk_xfree(l);
 }
@@ -168,12 +355,22 @@ static void count_classes(struct pk_vm *vm, const struct plist *l, int64_t n[4])
 
 	n[0] = n[1] = n[2] = n[3] = 0;
 	for (i = 0; i < l->len; i++) {
-		pk_val p = elt2pkt(l->items[i]);
+		pk_val p = elt2pkt(l->items[i]), tmp = pk_undef();
 
+		/* a record is looked at, not kept: a repr must not double the
+		 * memory of a capture */
+		if (is_rec(p) && rec_value(vm, l, (size_t)p.u.i, &tmp) < 0) {
+			pk_vm_clear_error(vm);
+			n[PK_CLASS_OTHER]++;
+			continue;
+		}
+		if (is_rec(p))
+			p = tmp;
 		if (pk_is_packet(p))
 			n[pk_packet_class(vm, p)]++;
 		else
 			n[PK_CLASS_OTHER]++;
+		pk_decref(tmp);
 	}
 }
 
@@ -200,11 +397,41 @@ struct plist_iter {
 	struct pk_obj h;
 	pk_val list;
 	size_t i;
+	/* the last two items it made from records, to take back */
+	size_t made[2], off[2];
+	unsigned epoch[2];
+	int nmade;
 };
+
+/*
+ * Item i back to its record, when it is as it was made: nobody else holds
+ * it, and it is still lazy (nothing read or set: the engine decodes a lazy
+ * packet before any field is touched, see pk_as_layer()).
+ */
+static void take_back(struct plist *l, size_t i, size_t off, unsigned epoch)
+{
+	pk_val v;
+
+	if (i >= l->len || epoch != l->epoch)
+		return;
+	v = l->items[i];
+	if (!pk_is_packet(v) || v.u.o->refcnt != 1 ||
+	    !((struct pk_layer *)v.u.o)->lazy)
+		return;
+	pk_decref(v);
+	l->items[i].kind = PK_K_UNDEF;
+	l->items[i].u.i = (int64_t)off;
+}
 
 static void plist_iter_release(struct pk_obj *o)
 {
-	pk_decref(((struct plist_iter *)o)->list);
+	struct plist_iter *it = (struct plist_iter *)o;
+	int k;
+
+	for (k = 0; k < it->nmade; k++)
+		take_back(as_plist(it->list), it->made[k], it->off[k],
+		          it->epoch[k]);
+	pk_decref(it->list);
 	pk_xfree(o);
 }
 
@@ -221,6 +448,26 @@ static int plist_iter_next(struct pk_vm *vm, pk_val self, pk_val *out)
 
 	if (it->i >= l->len)
 		return 0;
+	if (is_rec(l->items[it->i])) {
+		size_t off = (size_t)l->items[it->i].u.i;
+
+		/* the one before last is no longer the loop's variable */
+		if (it->nmade == 2) {
+			take_back(l, it->made[0], it->off[0], it->epoch[0]);
+			it->made[0] = it->made[1];
+			it->off[0] = it->off[1];
+			it->epoch[0] = it->epoch[1];
+			it->nmade = 1;
+		}
+		if (rec_value(vm, l, off, &l->items[it->i]) < 0) {
+			l->items[it->i].kind = PK_K_UNDEF;
+			l->items[it->i].u.i = (int64_t)off;
+			return -1;
+		}
+		it->made[it->nmade] = it->i;
+		it->epoch[it->nmade] = l->epoch;
+		it->off[it->nmade++] = off;
+	}
 	*out = pk_incref(l->items[it->i++]);
 	return 1;
 }
@@ -322,9 +569,13 @@ static int plist_getitem(struct pk_vm *vm, pk_val self, pk_val key, pk_val *out)
 		if (i < 0 || i >= (int64_t)l->len)
 			return pk_raise(vm, &pk_exc_IndexError,
 			                "list index out of range");
-		*out = pk_incref(l->items[i]);
+		if (item_at(vm, l, (size_t)i, out) < 0)
+			return -1;
+		pk_incref(*out);
 		return 0;
 	}
+	if (all_values(vm, l) < 0)
+		return -1;
 	if (strcmp(tn, "slice") == 0) {
 		pk_val t = items_tuple(vm, l), part, res;
 
@@ -383,6 +634,8 @@ static int plist_binop(struct pk_vm *vm, enum pk_binop op, pk_val a, pk_val b,
 	if (op != PK_OP_ADD || !is_any_plist(a) || !is_any_plist(b) ||
 	    a.u.o->type != b.u.o->type)
 		return PK_NOTIMPL;
+	if (all_values(vm, as_plist(a)) < 0 || all_values(vm, as_plist(b)) < 0)
+		return -1;
 	res = new_like(vm, a, "%s+%s", as_plist(a)->name, as_plist(b)->name);
 	if (pk_is_undef(res))
 		return -1;
@@ -405,6 +658,8 @@ static int plist_contains(struct pk_vm *vm, pk_val self, pk_val item, bool *out)
 	size_t i;
 
 	*out = false;
+	if (all_values(vm, l) < 0)
+		return -1;
 	for (i = 0; i < l->len; i++) {
 		if (pk_eq(vm, l->items[i], item, out) < 0)
 			return -1;
@@ -424,9 +679,12 @@ static int plist_getattr(struct pk_vm *vm, pk_val self, struct pk_str *name,
 		return pk_is_undef(*out) ? -1 : 0;
 	}
 	if (strcmp(name->s, "res") == 0) {
-		pk_val t = pk_list_new(vm, l->len);
+		pk_val t;
 		size_t i;
 
+		if (all_values(vm, l) < 0)
+			return -1;
+		t = pk_list_new(vm, l->len);
 		if (pk_is_undef(t))
 			return -1;
 		for (i = 0; i < l->len; i++)
@@ -578,6 +836,8 @@ static int do_summary(struct pk_vm *vm, pk_val self, const struct pk_args *a,
 		return -1;
 	opt_callable(vm, &arg[0]);
 	opt_callable(vm, &arg[1]);
+	if (all_values(vm, l) < 0)
+		return -1;
 	/* hold the list: a callback could drop the last other reference */
 	pk_incref(self);
 	for (i = 0; i < l->len; i++) {
@@ -661,7 +921,8 @@ static int m_filter(struct pk_vm *vm, pk_val self, const struct pk_args *a,
 	pk_val f, res;
 	size_t i;
 
-	if (pk_args_parse(vm, a, "filter", names, 1, 1, &f) < 0)
+	if (pk_args_parse(vm, a, "filter", names, 1, 1, &f) < 0 ||
+	    all_values(vm, l) < 0)
 		return -1;
 	res = new_like(vm, self, "filtered %s", l->name);
 	if (pk_is_undef(res))
@@ -912,7 +1173,8 @@ static int do_table(struct pk_vm *vm, pk_val self, const struct pk_args *a,
 	struct pk_buf b = PK_BUF_INIT;
 	int rc = -1;
 
-	if (pk_args_parse(vm, a, fname, names, 3, 1, arg) < 0)
+	if (pk_args_parse(vm, a, fname, names, 3, 1, arg) < 0 ||
+	    all_values(vm, l) < 0)
 		return -1;
 	opt_callable(vm, &arg[1]);
 	opt_callable(vm, &arg[2]);
@@ -1217,7 +1479,8 @@ static int m_sessions(struct pk_vm *vm, pk_val self, const struct pk_args *a,
 	pk_val fn, d;
 	size_t i;
 
-	if (pk_args_parse(vm, a, "sessions", names, 1, 0, &fn) < 0)
+	if (pk_args_parse(vm, a, "sessions", names, 1, 0, &fn) < 0 ||
+	    all_values(vm, l) < 0)
 		return -1;
 	opt_callable(vm, &fn);
 	d = pk_dict_new(vm);
@@ -1335,7 +1598,8 @@ static int m_conversations(struct pk_vm *vm, pk_val self,
 	pk_val k, v;
 	int rc = -1;
 
-	if (pk_args_parse(vm, a, "conversations", names, 4, 0, arg) < 0)
+	if (pk_args_parse(vm, a, "conversations", names, 4, 0, arg) < 0 ||
+	    all_values(vm, l) < 0)
 		return -1;
 	opt_callable(vm, &arg[0]);
 	conv = pk_dict_new(vm);
@@ -1555,7 +1819,8 @@ static int do_hexdump(struct pk_vm *vm, pk_val self, const struct pk_args *a,
 	pk_val lf = pk_undef();
 	size_t i;
 
-	if (pk_args_parse(vm, a, fname, names, mode == 2 ? 0 : 1, 0, &lf) < 0)
+	if (pk_args_parse(vm, a, fname, names, mode == 2 ? 0 : 1, 0, &lf) < 0 ||
+	    all_values(vm, l) < 0)
 		return -1;
 	opt_callable(vm, &lf);
 	for (i = 0; i < l->len; i++) {

@@ -215,6 +215,58 @@ static int dissect_header(struct pk_dissect *d, struct pk_layer *l,
 	return 0;
 }
 
+/*
+ * The cursor effect of a field the skim leaves undecoded: exactly what
+ * read_field() consumes for it, never a truncation (bytes take what is
+ * there, length-sized lists and options a clamped window).
+ */
+void pk_dissect_skip_field(const struct pk_layer *l, const struct pk_field *f,
+                           struct pk_cursor *c)
+{
+	size_t n = pk_cur_left(c);
+
+	if (f->kind == PK_FK_BYTES) {
+		if (f->bits && f->bits / 8 < n)
+			n = f->bits / 8;
+		else if (f->rel == PK_REL_LEN && (size_t)rel_size(l, f) < n)
+			n = (size_t)rel_size(l, f);
+		pk_cur_skip(c, n);
+		return;
+	}
+	pk_cur_sub(c, (size_t)rel_size(l, f), NULL);
+}
+
+int pk_dissect_skim_header(struct pk_dissect *d, struct pk_layer *l,
+                           struct pk_cursor *c, uint64_t skip, int from)
+{
+	const struct pk_proto *p = l->proto;
+	struct bitrd br = {0, 0};
+	int i;
+
+	/* the same loop as dissect_header(), field for field */
+	for (i = from; i < p->nfields && !c->truncated; i++) {
+		const struct pk_field *f = &p->fields[i];
+		int pr;
+
+		if (!pk_cur_left(c) && !br.n) {
+			l->partial = true;
+			break;
+		}
+		pr = pk_field_present(d->vm, l, f);
+		if (pr < 0)
+			return -1;
+		if (!pr)
+			continue;
+		if (i < 64 && ((skip >> i) & 1)) {
+			pk_dissect_skip_field(l, f, c);
+			continue;
+		}
+		if (read_field(d, l, f, c, &br, &l->f[i], &l->st[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static struct pk_layer *dissect_fields_only(struct pk_dissect *d,
                                             const struct pk_proto *p,
                                             struct pk_cursor *c)
@@ -320,7 +372,9 @@ static struct pk_layer *dissect_chain(struct pk_dissect *d,
 		tail = l;
 		p = NULL;
 		if (c->truncated) {
-			/* the first layer keeps what it read; the rest is Raw */
+			/* the first layer keeps what it read (and builds back
+			 * only that); the rest is Raw */
+			l->partial = true;
 			c->truncated = false;
 			if (pk_cur_left(c))
 				p = &pk_proto_raw;
@@ -523,6 +577,15 @@ bool pk_packet_peek_has(struct pk_vm *vm, pk_val pkt, const struct pk_proto *p)
 
 	if (!l->lazy)
 		return pk_layer_find(l, p, 1) != NULL;
+	switch (pk_dissect_skim_has(vm, l->proto, (const uint8_t *)l->f,
+	                            l->raw.len, p)) {
+	case 1:
+		return true;
+	case 0:
+		return false;
+	default:
+		break;
+	}
 	tmp = dissect_upto(vm, l->proto, (const uint8_t *)l->f, l->raw.len, p);
 	if (!tmp) {
 		pk_vm_clear_error(vm);

@@ -50,6 +50,8 @@ struct pk_registry {
 	struct pk_bcache bcache[PK_BCACHE_SIZE];
 	struct pk_gcache gcache[PK_BCACHE_SIZE]; /* the same, for guesses */
 	struct pk_route_hooks hooks;
+	struct pk_brec *rec;          /* build.c: recording a template build */
+	struct pk_prebuilt *prebuilt; /* build_set.c: a set member's bytes */
 	struct {
 		void (*fn)(void *);
 		void *arg;
@@ -177,6 +179,76 @@ extern const struct pk_type pk_type_flagval;
 pk_val pk_flagval_new(struct pk_vm *vm, const struct pk_field *f, uint64_t v);
 bool pk_flagval_get(pk_val v, uint64_t *out);
 
+/* build.c: what a build records for replaying it as a template */
+struct pk_brec_layer {
+	const struct pk_layer *l;
+	size_t off, hlen, len; /* where the layer went (post_build's args) */
+	int32_t *pos;      /* nfields: bit offset of each field, -1 absent */
+	int32_t *end;      /* nfields: bit offset after it */
+	union pk_fval *v;  /* nfields: the values written */
+	uint8_t *st;       /* nfields */
+	union pk_fval *v0; /* nfields: the same before pre_build */
+	uint8_t *st0;      /* nfields */
+};
+struct pk_brec {
+	int n;        /* layers of the top chain recorded */
+	bool bad;     /* the chain holds something a replay cannot redo */
+	bool snapped; /* image taken */
+	struct pk_buf image; /* the chain's bytes before any post_build */
+	struct pk_brec_layer layers[PK_MAX_DEPTH];
+};
+/*
+ * Build pkt into out (as pk_packet_build) while recording, into rec
+ * (zeroed by the caller, released with pk_brec_release), every top-chain
+ * layer's field offsets and values.
+ */
+int pk_build_record(struct pk_vm *vm, pk_val pkt, struct pk_brec *rec,
+                    struct pk_buf *out);
+void pk_brec_release(struct pk_brec *rec);
+/*
+ * The values field by field as layer l builds them (its slots, then
+ * binding rows, length relations and pre_build). v/st hold l's slots on
+ * entry; l holds no implicit set. v0/st0 (may be NULL) get the values as
+ * they were before pre_build.
+ */
+int pk_build_fill(struct pk_build *b, const struct pk_layer *l,
+                  union pk_fval *v, uint8_t *st, union pk_fval *v0,
+                  uint8_t *st0);
+/* Write field f's value v at bit offset pos of buf, as the build does
+ * (ints of any width and byte order, MAC, IPv4, IPv6). */
+void pk_build_put(uint8_t *buf, int32_t pos, const struct pk_field *f,
+                  const union pk_fval *v);
+
+/*
+ * build_set.c: a set built from a template. The first packet is built
+ * and recorded once; every other one is those bytes with the varying
+ * fields (and whatever pre_build derives from them) patched in, then the
+ * post_build hooks (lengths, checksums) rerun. Only chains where that is
+ * exactly what a build would give qualify.
+ */
+struct pk_tmpl;
+/*
+ * A template for a set whose varying fields are gens[2*k], gens[2*k+1]
+ * (layer depth, field index). Nothing is built until the first offered
+ * packet is (that build is recorded); a set that does not qualify then
+ * builds in the general way. *out NULL when there are too many fields.
+ */
+int pk_tmpl_new(struct pk_vm *vm, const int *gens, int ng,
+                struct pk_tmpl **out);
+void pk_tmpl_unref(struct pk_tmpl *t);
+/*
+ * Say that the next pk_packet_build of w (another packet of t's set,
+ * with only the varying fields changed) may use t. Holds a reference to
+ * w until pk_tmpl_withdraw or the next offer. w's values are copied: a
+ * build uses t only while w's chain and values are unchanged.
+ */
+void pk_tmpl_offer(struct pk_tmpl *t, struct pk_layer *w);
+void pk_tmpl_withdraw(struct pk_tmpl *t);
+/* From pk_packet_build: 1 built from the offer, 0 not offered (or the
+ * packet changed since), -1 error. */
+int pk_tmpl_build(struct pk_vm *vm, struct pk_registry *r, struct pk_layer *l,
+                  struct pk_buf *out);
+
 /* sets.c */
 bool pk_layer_is_set(const struct pk_layer *l);
 /* The k-th value of implicit set field i (a new slot, owning any object). */
@@ -213,5 +285,49 @@ struct pk_layer *pk_layer_find_field(struct pk_layer *l, const char *name,
                                      int *idx);
 /* Sub-protos (error classes) count as their base in haslayer/getitem? no:
  * scapy treats IPerror as a different class; kept separate. */
+
+/* dissect fast path (owner: dissect) */
+
+/*
+ * dissect_header() for a layer whose values are only looked at while
+ * dissecting (the skim of dissect_skim.c), from field `from` on (the
+ * fields before it already read, ending on a whole byte): field i with
+ * bit i of `skip` set is stepped over as read_field() would consume it,
+ * its value left at the default; every other field is read as usual
+ * (objects included, for the caller to release). The proto must have no
+ * dissect hook. 0, or -1 on OOM (exception set).
+ */
+int pk_dissect_skim_header(struct pk_dissect *d, struct pk_layer *l,
+                           struct pk_cursor *c, uint64_t skip, int from);
+/* Step over field f of l as read_field() would consume it, for a field
+ * the skim leaves undecoded (a byte string or a length-sized list). */
+void pk_dissect_skip_field(const struct pk_layer *l, const struct pk_field *f,
+                           struct pk_cursor *c);
+/* Forget what the skim knows of the binding rows (a row was added). */
+void pk_dissect_skim_forget(struct pk_vm *vm);
+
+/*
+ * Whether the chain dissected from `len` bytes at `data` as class `first`
+ * has a layer of class `want`, answered without building it: 1 yes, 0 no,
+ * -1 when the skim cannot tell (a layer with its own dissect hook that
+ * may lead to `want`, want Raw or Padding, out of scratch space or
+ * memory: no exception left) and the caller dissects in full. Whenever
+ * it answers, the answer is pk_layer_find() on pk_dissect_chain()'s.
+ */
+int pk_dissect_skim_has(struct pk_vm *vm, const struct pk_proto *first,
+                        const uint8_t *data, size_t len,
+                        const struct pk_proto *want);
+
+/*
+ * Whether a chain whose next layer is of class `from` may contain a layer
+ * of class `to` further on (from itself included): a path of dissect
+ * binding rows, or a class on the way with a guess_payload hook (which
+ * may pick anything); a class with a dissect hook may turn into any class
+ * of the same field table (DNS over TCP's twin into DNS). Raw and
+ * Padding, which any layer may end in, are not counted. Cached; adding a
+ * binding row forgets the cache.
+ */
+bool pk_registry_may_reach(struct pk_vm *vm, const struct pk_proto *from,
+                           const struct pk_proto *to);
 
 #endif

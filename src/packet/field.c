@@ -795,7 +795,11 @@ int pk_field_set(struct pk_vm *vm, const struct pk_layer *l,
 		pk_field_default(f, slot, st);
 		return 0;
 	}
-	if (f->ops && f->ops->set) {
+	if (pk_is_volatile(v)) {
+		/* kept as is: sets.c draws a value at every build */
+		nv.v = pk_incref(v);
+		nst = PK_FS_OBJ | PK_FS_GEN;
+	} else if (f->ops && f->ops->set) {
 		if (f->ops->set(vm, l, f, v, &nv, &nst) < 0)
 			return -1;
 	} else if (f->kind == PK_FK_PKTLIST) {

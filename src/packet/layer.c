@@ -19,8 +19,30 @@ struct pk_layer *pk_layer_new(struct pk_vm *vm, const struct pk_proto *p)
 	}
 	l->proto = p;
 	l->st = (uint8_t *)(l->f + n);
-	for (i = 0; i < n; i++)
-		pk_field_default(&p->fields[i], &l->f[i], &l->st[i]);
+	/* pk_field_default() on memory pk_obj_alloc() already zeroed: every
+	 * constructor call makes a few of these */
+	for (i = 0; i < n; i++) {
+		const struct pk_field *f = &p->fields[i];
+
+		switch (f->kind) {
+		case PK_FK_INT:
+			if (!(f->flags & PK_FF_AUTO))
+				l->f[i].u = f->def;
+			break;
+		case PK_FK_MAC:
+		case PK_FK_IP4:
+		case PK_FK_IP6:
+			if (f->defp)
+				memcpy(l->f[i].b, f->defp,
+				       f->kind == PK_FK_MAC   ? 6
+				       : f->kind == PK_FK_IP4 ? 4
+				                              : 16);
+			break;
+		default:
+			l->f[i].v = pk_undef();
+			break;
+		}
+	}
 	return l;
 }
 
@@ -34,7 +56,8 @@ void pk_layer_release(struct pk_obj *o)
 		size_t i;
 
 		for (i = 0; !l->lazy && i < l->proto->nfields; i++)
-			pk_slot_clear(&l->f[i], &l->st[i]);
+			if (l->st[i] & PK_FS_OBJ)
+				pk_decref(l->f[i].v);
 		pk_xfree(l);
 		if (!next || --next->h.refcnt)
 			break;
@@ -96,18 +119,28 @@ struct pk_layer *pk_layer_copy(struct pk_vm *vm, const struct pk_layer *l)
 	struct pk_layer *head = NULL, *prev = NULL;
 
 	for (; l; l = l->payload) {
-		struct pk_layer *c = pk_layer_new(vm, l->proto);
-		size_t i;
+		size_t n = l->proto->nfields, i;
+		struct pk_layer *c = pk_obj_alloc(
+		    &pk_type_packet, sizeof(*c) + n * sizeof(c->f[0]) + n);
 
-		if (!c)
+		if (!c) {
+			pk_raise_nomem(vm);
 			goto fail;
+		}
+		c->proto = l->proto;
+		c->st = (uint8_t *)(c->f + n);
 		c->time = l->time;
 		c->partial = l->partial;
-		for (i = 0; i < l->proto->nfields; i++) {
-			pk_slot_clear(&c->f[i], &c->st[i]);
+		/* values are inline: one copy, then the few objects */
+		memcpy(c->f, l->f, n * sizeof(c->f[0]));
+		memcpy(c->st, l->st, n);
+		for (i = 0; i < n; i++) {
+			if (!(l->st[i] & PK_FS_OBJ))
+				continue;
 			if (copy_slot(vm, &l->proto->fields[i], &c->f[i],
 			              &c->st[i], &l->f[i], l->st[i]) < 0) {
-				c->st[i] = 0;
+				/* the slots from i on are not ours yet */
+				memset(c->st + i, 0, n - i);
 				pk_decref(pk_obj_take(c));
 				goto fail;
 			}

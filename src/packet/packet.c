@@ -265,6 +265,32 @@ static const struct pk_type pk_type_nopayload = {
 /* static: its count never reaches zero */
 static struct pk_obj nopayload = {1u << 30, &pk_type_nopayload};
 
+/* The class name Python gives a packet in messages: its first layer's
+ * ('IP' for IP()/TCP()), not the name of the type table. */
+static const char *class_name(pk_val v)
+{
+	if (pk_is_packet(v))
+		return ((struct pk_layer *)v.u.o)->proto->name;
+	return pk_typename(v);
+}
+
+/* Python's AttributeError, naming the class (E7 in docs/robustness.md). */
+static int no_attr(struct pk_vm *vm, pk_val self, const char *name)
+{
+	struct pk_buf b = PK_BUF_INIT;
+	struct pk_suggest sg;
+	int r;
+
+	pk_suggest_init(&sg, name);
+	pk_attrnames(self, pk_suggest_add, &sg);
+	pk_buf_addf(&b, "'%s' object has no attribute '%s'", class_name(self),
+	            name);
+	pk_suggest_finish(&sg, &b);
+	r = pk_raise(vm, &pk_exc_AttributeError, "%s", b.buf);
+	pk_buf_release(&b);
+	return r;
+}
+
 static int pkt_getattr(struct pk_vm *vm, pk_val self, struct pk_str *name,
                        pk_val *out)
 {
@@ -332,7 +358,7 @@ static int pkt_getattr(struct pk_vm *vm, pk_val self, struct pk_str *name,
 	}
 	t = pk_layer_find_field(l, n, &idx);
 	if (!t)
-		return PK_NOTIMPL;
+		return no_attr(vm, self, n);
 	return pk_layer_get(vm, t, idx, out);
 }
 
@@ -510,6 +536,27 @@ static struct pk_layer *binop_operand(struct pk_vm *vm, pk_val v)
  * place instead of copied, so a caller must not use an operand it holds
  * the only reference to after the call.
  */
+/*
+ * Python's TypeError for an operator between a packet and a packet or a
+ * plain value (int, float, bool, None), naming the packets' classes as
+ * Python does ('IP', not 'Packet'). Other objects may still answer it
+ * (PK_NOTIMPL: the language asks them, then says the same).
+ */
+static int unsupported(struct pk_vm *vm, enum pk_binop op, pk_val a, pk_val b)
+{
+	static const char *const sym[PK_OP__COUNT] = {
+	    "+", "-", "*", "/", "//", "%", "**", "<<", ">>", "&", "|", "^"};
+	pk_val other = pk_is_packet(a) ? b : a;
+
+	if (pk_is_obj(other) && !pk_is_packet(other))
+		return PK_NOTIMPL;
+	return pk_raise(vm, &pk_exc_TypeError,
+	                "unsupported operand type(s) for %s%s: '%s' and '%s'",
+	                (unsigned)op < PK_OP__COUNT ? sym[op] : "?",
+	                op == PK_OP_POW ? " or pow()" : "", class_name(a),
+	                class_name(b));
+}
+
 static int pkt_binop(struct pk_vm *vm, enum pk_binop op, pk_val a, pk_val b,
                      bool right, pk_val *out)
 {
@@ -517,7 +564,11 @@ static int pkt_binop(struct pk_vm *vm, enum pk_binop op, pk_val a, pk_val b,
 	int err;
 
 	if (op != PK_OP_DIV)
-		return PK_NOTIMPL;
+		return unsupported(vm, op, a, b);
+	if (!pk_is_packet(a) && !pk_is_obj(a))
+		return unsupported(vm, op, a, b);
+	if (!pk_is_packet(b) && !pk_is_obj(b))
+		return unsupported(vm, op, a, b);
 	if (pk_is_packet(a))
 		x = binop_operand(vm, a);
 	else

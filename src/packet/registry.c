@@ -11,6 +11,24 @@
 
 static const char reg_key; /* module data key */
 
+/* pk_registry_may_reach()'s answers, direct-mapped by (from, to) */
+#define REACH_SIZE 256
+static const char reach_key;
+struct reach_cache {
+	struct {
+		const struct pk_proto *from, *to; /* from NULL: empty */
+		bool r;
+	} e[REACH_SIZE];
+};
+
+static void reach_clear(struct pk_vm *vm)
+{
+	struct reach_cache *rc = pk_vm_module_data(vm, &reach_key);
+
+	if (rc)
+		memset(rc, 0, sizeof(*rc));
+}
+
 static void gcache_clear(struct pk_registry *r)
 {
 	size_t i;
@@ -168,6 +186,8 @@ int pk_registry_bind(struct pk_vm *vm, const struct pk_binding *b)
 	/* a new row may win a pair, and the rows may have moved */
 	memset(r->bcache, 0, sizeof(r->bcache));
 	gcache_clear(r);
+	reach_clear(vm);
+	pk_dissect_skim_forget(vm);
 	/* both ends become known classes */
 	if (add_proto_nobind(vm, r, b->lower) < 0 ||
 	    add_proto_nobind(vm, r, b->upper) < 0)
@@ -385,4 +405,101 @@ struct pk_protoval *pk_registry_class(struct pk_vm *vm,
 	pk_raise(vm, &pk_exc_NameError, "protocol '%s' is not registered",
 	         p->name);
 	return NULL;
+}
+
+/* Add p to the set `seen` unless it is there; false when out of memory. */
+static bool seen_add(const struct pk_proto ***seen, size_t *n, size_t *cap,
+                     const struct pk_proto *p)
+{
+	size_t k;
+
+	for (k = 0; k < *n; k++)
+		if ((*seen)[k] == p)
+			return true;
+	if (*n == *cap) {
+		const struct pk_proto **ns =
+		    pk_xrealloc(*seen, 2 * *cap * sizeof(*ns));
+
+		if (!ns)
+			return false;
+		*seen = ns;
+		*cap *= 2;
+	}
+	(*seen)[(*n)++] = p;
+	return true;
+}
+
+/* Is `to` among the classes reachable from `from` (see engine.h)? */
+static bool reach_search(struct pk_registry *r, const struct pk_proto *from,
+                         const struct pk_proto *to)
+{
+	const struct pk_proto **seen;
+	size_t n = 0, next = 0, cap = r->n + 2, i;
+	bool found = false;
+
+	seen = pk_xmalloc(cap * sizeof(*seen));
+	if (!seen)
+		return true; /* cannot tell: say it may */
+	seen[n++] = from;
+	while (next < n && !found) {
+		const struct pk_proto *p = seen[next++];
+
+		if (p == to || p->guess_payload) {
+			found = true;
+			break;
+		}
+		if (p->flags & PK_PF_RAW)
+			continue;
+		/* a dissect hook may rename its layer (DNS over TCP's twin
+		 * becomes DNS), never re-shape it: it becomes a class of the
+		 * same field table */
+		for (i = 0; p->dissect && p->fields && i < r->n && !found; i++)
+			if (r->protos[i]->fields == p->fields &&
+			    !seen_add(&seen, &n, &cap, r->protos[i]))
+				found = true; /* out of memory: it may */
+		for (i = 0; i < r->nb && !found; i++) {
+			const struct pk_rbind *b = &r->binds[i];
+
+			if (b->lower == p && b->dir != PK_BIND_BUILD &&
+			    !seen_add(&seen, &n, &cap, b->upper))
+				found = true;
+		}
+	}
+	pk_xfree(seen);
+	return found;
+}
+
+bool pk_registry_may_reach(struct pk_vm *vm, const struct pk_proto *from,
+                           const struct pk_proto *to)
+{
+	struct pk_registry *r = pk_registry(vm);
+	struct reach_cache *rc = pk_vm_module_data(vm, &reach_key);
+	uint64_t h = ((uint64_t)(uintptr_t)from * 0x9e3779b97f4a7c15u) ^
+	             ((uint64_t)(uintptr_t)to * 0xc2b2ae3d27d4eb4fu);
+	size_t k = (size_t)((h >> 32) % REACH_SIZE);
+
+	if (from == to)
+		return true;
+	if (!r) {
+		pk_vm_clear_error(vm);
+		return true;
+	}
+	if (!rc) {
+		rc = pk_xcalloc(1, sizeof(*rc));
+		if (rc &&
+		    pk_vm_set_module_data(vm, &reach_key, rc, pk_xfree) < 0) {
+			pk_xfree(rc);
+			rc = NULL;
+		}
+		if (!rc) {
+			pk_vm_clear_error(vm);
+			return reach_search(r, from, to);
+		}
+	}
+	if (rc->e[k].from != from || rc->e[k].to != to) {
+		rc->e[k].from = from;
+		rc->e[k].to = to;
+		rc->e[k].r = reach_search(r, from, to);
+	}
+	return rc->e[k].r;
 }

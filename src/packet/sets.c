@@ -9,11 +9,6 @@
 
 #include "engine.h"
 
-struct gen {
-	int layer, field;
-	uint64_t count;
-};
-
 bool pk_layer_is_set(const struct pk_layer *l)
 {
 	for (; l; l = l->payload) {
@@ -84,6 +79,18 @@ int pk_gen_value(struct pk_vm *vm, const struct pk_layer *l, int i, uint64_t k,
 			return -1;
 	} else if (pk_is_tuple(v)) {
 		nv.u = (uint64_t)(pk_as_tuple(v)->items[0].u.i + (int64_t)k);
+	} else if (pk_is_volatile(v)) {
+		pk_val x;
+		int r;
+
+		if (pk_volatile_draw(vm, v, &x) < 0)
+			return -1;
+		r = f->ops && f->ops->set
+		        ? f->ops->set(vm, l, f, x, &nv, &nst)
+		        : pk_field_scalar(vm, l, f, x, &nv, &nst);
+		pk_decref(x);
+		if (r < 0)
+			return -1;
 	} else {
 		unsigned hb, len = f->kind == PK_FK_IP4 ? 4 : 16, j;
 		uint64_t add = k;
@@ -98,19 +105,6 @@ int pk_gen_value(struct pk_vm *vm, const struct pk_layer *l, int i, uint64_t k,
 	}
 	*out = nv;
 	*st = nst | PK_FS_SET;
-	return 0;
-}
-
-static int gen_elem(struct pk_vm *vm, struct pk_layer *l, int i, uint64_t k)
-{
-	union pk_fval nv;
-	uint8_t nst;
-
-	if (pk_gen_value(vm, l, i, k, &nv, &nst) < 0)
-		return -1;
-	pk_slot_clear(&l->f[i], &l->st[i]);
-	l->f[i] = nv;
-	l->st[i] = nst;
 	return 0;
 }
 
@@ -130,11 +124,27 @@ int pk_packet_count(struct pk_vm *vm, pk_val pkt, uint64_t *out)
 	return 0;
 }
 
+/* How a varying field's k-th value is made. */
+enum { G_LIST, G_RANGE, G_NET, G_VOL };
+
+/* One varying field: a digit of the odometer. */
+struct gen {
+	int layer, field;
+	uint64_t count;
+	int how;
+	int64_t lo;       /* G_RANGE: the first value */
+	uint8_t base[16]; /* G_NET: the network address */
+	unsigned alen;    /* G_NET: its bytes */
+};
+
 /* The iteration state of an implicit set (an odometer over its fields). */
 struct setiter {
 	struct pk_obj h;
 	pk_val tmpl;
-	int ng;
+	struct pk_layer *cur; /* the last packet made (owned), or NULL */
+	struct pk_tmpl *fast; /* building from a template, or NULL */
+	bool tried;           /* fast was looked for */
+	int ng, changed;      /* digits, how many moved since cur */
 	bool done;
 	struct gen gens[64];
 	uint64_t idx[64];
@@ -147,29 +157,46 @@ static int setiter_init(struct pk_vm *vm, struct setiter *it, pk_val pkt)
 
 	it->ng = 0;
 	it->done = false;
+	it->cur = NULL;
+	it->fast = NULL;
+	it->tried = false;
 	/* digits slowest first while collecting: outer layer first, and in
 	 * a layer the later field first; reversed below */
 	for (l = pk_as_layer(pkt); l; l = l->payload, depth++) {
 		int i;
 
 		for (i = l->proto->nfields; i-- > 0;) {
+			const struct pk_field *f = &l->proto->fields[i];
 			struct gen *g = &it->gens[it->ng];
+			pk_val v = l->f[i].v;
 
 			if (!(l->st[i] & PK_FS_GEN))
 				continue;
 			if (it->ng == 64)
 				return pk_raise(vm, &pk_exc_ValueError,
 				                "too many implicit set fields");
+			memset(g, 0, sizeof(*g));
 			g->layer = depth;
 			g->field = i;
-			g->count = gen_count(&l->proto->fields[i], l->f[i].v);
+			g->count = gen_count(f, v);
 			if (g->count > ((uint64_t)1 << 32))
 				return pk_field_error(
-				    vm, &pk_exc_ValueError, l->proto,
-				    &l->proto->fields[i],
+				    vm, &pk_exc_ValueError, l->proto, f,
 				    "too many values to iterate");
 			if (!g->count)
 				it->done = true;
+			if (pk_is_tuple(v)) {
+				g->how = G_RANGE;
+				g->lo = pk_as_tuple(v)->items[0].u.i;
+			} else if (pk_is_str(v)) {
+				unsigned hb;
+
+				g->how = G_NET;
+				g->alen = f->kind == PK_FK_IP4 ? 4 : 16;
+				net_prefix(f, v, g->base, &hb);
+			} else {
+				g->how = pk_is_volatile(v) ? G_VOL : G_LIST;
+			}
 			it->ng++;
 		}
 	}
@@ -180,52 +207,143 @@ static int setiter_init(struct pk_vm *vm, struct setiter *it, pk_val pkt)
 		it->gens[it->ng - 1 - k] = t;
 	}
 	memset(it->idx, 0, sizeof(it->idx));
+	it->changed = it->ng;
 	it->tmpl = pk_incref(pkt);
 	return 0;
 }
 
-/* 1 and *out a new packet, 0 at the end, -1 on error */
-static int setiter_step(struct pk_vm *vm, struct setiter *it, pk_val *out)
+static struct pk_layer *at_depth(struct pk_layer *l, int d)
 {
-	struct pk_layer *c;
+	while (d-- > 0)
+		l = l->payload;
+	return l;
+}
+
+/* Put digit g's k-th value into its field of packet c. */
+static int gen_put(struct pk_vm *vm, struct setiter *it, const struct gen *g,
+                   struct pk_layer *c, uint64_t k)
+{
+	struct pk_layer *t = at_depth(c, g->layer);
+	union pk_fval nv;
+	uint8_t nst = PK_FS_SET;
+
+	memset(&nv, 0, sizeof(nv));
+	if (g->how == G_RANGE) {
+		nv.u = (uint64_t)(g->lo + (int64_t)k);
+	} else if (g->how == G_NET) {
+		uint64_t add = k;
+		unsigned j;
+
+		memcpy(nv.b, g->base, sizeof(nv.b));
+		for (j = g->alen; j-- > 0 && add;) {
+			uint64_t s = nv.b[j] + (add & 0xff);
+
+			nv.b[j] = (uint8_t)s;
+			add = (add >> 8) + (s >> 8);
+		}
+	} else {
+		const struct pk_layer *tl =
+		    at_depth(pk_as_layer(it->tmpl), g->layer);
+
+		if (pk_gen_value(vm, tl, g->field, k, &nv, &nst) < 0)
+			return -1;
+	}
+	pk_slot_clear(&t->f[g->field], &t->st[g->field]);
+	t->f[g->field] = nv;
+	t->st[g->field] = nst;
+	return 0;
+}
+
+/*
+ * 1 and *out a new reference to the next packet, 0 at the end, -1 on
+ * error. The iterator keeps its own packet, changed in place from one
+ * step to the next: with `lend` that packet itself is handed out (to C
+ * code that builds it at once; if it keeps it, the next step works on a
+ * copy), else a copy the caller may change as it likes.
+ */
+static int setiter_step(struct pk_vm *vm, struct setiter *it, pk_val *out,
+                        bool lend)
+{
+	struct pk_layer *c = it->cur;
 	int k;
 
 	if (it->done)
 		return 0;
-	c = pk_layer_copy(vm, pk_as_layer(it->tmpl));
-	if (!c)
-		return -1;
-	for (k = 0; k < it->ng; k++) {
-		struct pk_layer *t = c;
-		int d;
+	if (!c || c->h.refcnt > 1) {
+		const struct pk_layer *t = pk_as_layer(it->tmpl);
 
-		for (d = 0; d < it->gens[k].layer; d++)
-			t = t->payload;
-		if (gen_elem(vm, t, it->gens[k].field, it->idx[k]) < 0) {
+		c = pk_layer_copy(vm, c ? c : t);
+		if (!c)
+			return -1;
+		c->time = t->time;
+		if (it->cur)
+			pk_decref(pk_obj_take(it->cur));
+		else
+			it->changed = it->ng;
+		it->cur = c;
+	}
+	/* a volatile digit never moves but draws anew for every packet */
+	for (k = 0; k < it->ng; k++)
+		if ((k < it->changed || it->gens[k].how == G_VOL) &&
+		    gen_put(vm, it, &it->gens[k], c, it->idx[k]) < 0) {
+			/* a half-made packet must not be the base of another */
 			pk_decref(pk_obj_take(c));
+			it->cur = NULL;
 			return -1;
 		}
+	if (!it->tried) {
+		int gens[2 * 64];
+		uint64_t total = 1;
+
+		it->tried = true;
+		for (k = 0; k < it->ng; k++) {
+			gens[2 * k] = it->gens[k].layer;
+			gens[2 * k + 1] = it->gens[k].field;
+			if (total < 4)
+				total *= it->gens[k].count;
+		}
+		/* a template costs about two builds: not worth it for a few */
+		if (total >= 4 && pk_tmpl_new(vm, gens, it->ng, &it->fast) < 0)
+			return -1;
 	}
 	for (k = 0; k < it->ng; k++) {
 		if (++it->idx[k] < it->gens[k].count)
 			break;
 		it->idx[k] = 0;
 	}
+	it->changed = k < it->ng ? k + 1 : it->ng;
 	if (k == it->ng)
 		it->done = true;
+	if (!lend) {
+		c = pk_layer_copy(vm, c);
+		if (!c)
+			return -1;
+	} else {
+		c->h.refcnt++;
+	}
+	if (it->fast)
+		pk_tmpl_offer(it->fast, c);
 	*out = pk_obj_take(c);
 	return 1;
 }
 
+static void setiter_clear(struct setiter *it)
+{
+	pk_decref(it->tmpl);
+	if (it->cur)
+		pk_decref(pk_obj_take(it->cur));
+	pk_tmpl_unref(it->fast);
+}
+
 static void setiter_release(struct pk_obj *o)
 {
-	pk_decref(((struct setiter *)o)->tmpl);
+	setiter_clear((struct setiter *)o);
 	pk_xfree(o);
 }
 
 static int setiter_next(struct pk_vm *vm, pk_val self, pk_val *out)
 {
-	return setiter_step(vm, (struct setiter *)self.u.o, out);
+	return setiter_step(vm, (struct setiter *)self.u.o, out, false);
 }
 
 static int setiter_iter(struct pk_vm *vm, pk_val self, pk_val *out)
@@ -264,15 +382,22 @@ int pk_packet_expand(struct pk_vm *vm, pk_val pkt,
 	struct setiter it;
 	int r;
 
-	if (setiter_init(vm, &it, pkt) < 0)
+	it.tmpl = pk_undef();
+	it.cur = NULL;
+	it.fast = NULL;
+	if (setiter_init(vm, &it, pkt) < 0) {
+		setiter_clear(&it);
 		return -1;
+	}
 	for (;;) {
 		pk_val one;
 
-		r = setiter_step(vm, &it, &one);
+		r = setiter_step(vm, &it, &one, true);
 		if (r <= 0)
 			break;
 		r = cb(vm, one, ctx);
+		if (it.fast)
+			pk_tmpl_withdraw(it.fast);
 		pk_decref(one);
 		if (r)
 			break;
@@ -280,6 +405,6 @@ int pk_packet_expand(struct pk_vm *vm, pk_val pkt,
 		if (r < 0)
 			break;
 	}
-	pk_decref(it.tmpl);
+	setiter_clear(&it);
 	return r < 0 ? -1 : 0;
 }

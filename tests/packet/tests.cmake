@@ -27,3 +27,24 @@ add_custom_target(layers_doc
   COMMAND gen_layers_doc ${CMAKE_SOURCE_DIR}/docs/layers.md
   DEPENDS gen_layers_doc
   COMMENT "Generating docs/layers.md from the field tables")
+
+# build (owner: build)
+# sets built from a template against the general build, packet by packet
+pktsh_unit_test(test_sets_fast pktsh_packet
+  ${CMAKE_CURRENT_LIST_DIR}/test_sets_fast.c)
+
+# haslayer() on lazy packets (dissect_skim.c) answers as the full chain:
+# every class, every truncation, corrupted bytes (owner: dissect)
+pktsh_unit_test(test_skim pktsh_packet
+  ${CMAKE_CURRENT_LIST_DIR}/test_skim.c)
+# rdpcap()'s lists keep records until asked for: reading them every way
+# gives what the packets did before (owner: dissect)
+add_test(NAME packet_rdpcap_records
+  COMMAND ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/run_expect.py ${PKTSH_BIN}
+          ${CMAKE_CURRENT_LIST_DIR}/rdpcap_records.pk
+          ${CMAKE_CURRENT_LIST_DIR}/rdpcap_records.expected)
+# errors name a packet by its class ('IP', not 'Packet'; owner: dissect)
+add_test(NAME packet_class_names
+  COMMAND ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/run_expect.py ${PKTSH_BIN}
+          ${CMAKE_CURRENT_LIST_DIR}/class_names.pk
+          ${CMAKE_CURRENT_LIST_DIR}/class_names.expected)
