@@ -90,8 +90,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	p[0] = round_trip(vm, first, data + 1, size - 1, &r[0], &b[0]);
 	if (strict &&
-	    (b[0].len != size - 1 || memcmp(b[0].buf, data + 1, size - 1)))
+	    (b[0].len != size - 1 || memcmp(b[0].buf, data + 1, size - 1))) {
+		dump("dissected", &r[0]);
 		FUZZ_CHECK(!"strict: build(dissect(in)) != in");
+	}
 	for (k = 1;; k++) {
 		int prev = (k - 1) & 1;
 

@@ -1023,8 +1023,9 @@ static int rr_post_build(struct pk_build *b, const struct pk_layer *l,
 /* ------------------------------------------------------------------ */
 /* Dissection of records                                               */
 
-/* A scapy field read failed on short bytes: the whole DNS becomes Raw. */
-#define DNS_FAIL 1
+/* A scapy field read failed on short bytes: the whole DNS becomes Raw
+ * (-DNS_FAIL, apart from -1 for OOM). */
+#define DNS_FAIL 2
 
 struct rd {
 	const uint8_t *s; /* the bytes being read */
@@ -1110,9 +1111,13 @@ static int opt_body(struct pk_vm *vm, struct rd *r, struct pk_layer *l)
 
 		if (left == 1 || left == 3) {
 			t = pk_layer_new(vm, &pk_proto_raw);
-			data = pk_bytes_new(vm, q, left);
-			if (!t || pk_is_undef(data))
+			if (!t)
 				goto oom;
+			data = pk_bytes_new(vm, q, left);
+			if (pk_is_undef(data)) {
+				pk_decref(pk_obj_take(t));
+				goto oom;
+			}
 			t->f[0].v = data;
 			t->st[0] = PK_FS_OBJ | PK_FS_SET;
 			r->i = r->n;
@@ -1164,8 +1169,10 @@ static int rr_body(struct pk_vm *vm, struct rd *r, struct pk_layer *l)
 		size_t rdlen = (size_t)pk_layer_uint(l, R_RDLEN);
 		size_t left = r->n - r->i;
 
-		if (rd_done(r))
+		if (rd_done(r)) {
+			l->partial = true;
 			return 0;
+		}
 		if (t == 1 || t == 28) {
 			size_t w = t == 1 ? 4 : 16;
 			struct pk_buf txt = PK_BUF_INIT;
@@ -1238,8 +1245,10 @@ static int rr_body(struct pk_vm *vm, struct rd *r, struct pk_layer *l)
 			/* the rest, or as many bytes as a length field says */
 			size_t n = r->n - r->i;
 
-			if (rd_done(r))
+			if (rd_done(r)) {
+				rc = 1;
 				break;
+			}
 			if (f->ref >= 0 && pk_layer_uint(l, f->ref) < n)
 				n = (size_t)pk_layer_uint(l, f->ref);
 			rc = set_bytes(vm, l, i, r->s + r->i, n);
@@ -1248,6 +1257,9 @@ static int rr_body(struct pk_vm *vm, struct rd *r, struct pk_layer *l)
 			rc = rd_int(r, l, i, f->bits / 8);
 		}
 	}
+	/* the fields after the last byte are not built (scapy's raw cache) */
+	if (rc == 1)
+		l->partial = true;
 	return rc == 1 ? 0 : rc;
 }
 
@@ -1584,39 +1596,22 @@ static void header_key(const struct pk_layer *l, struct pk_buf *out)
 static const struct pk_bytes *cache_hit(struct pk_build *b,
                                         const struct pk_layer *l, int *err)
 {
-	int ci = LAY(l)->cache;
-	struct pk_list *c;
-	struct pk_buf now = PK_BUF_INIT;
+	struct pk_buf now = PK_BUF_INIT, key = PK_BUF_INIT;
 	struct pk_build tb = *b;
-	const struct pk_bytes *b0, *orig, *key;
-	bool same;
+	const struct pk_bytes *hit = NULL;
 
 	*err = 0;
-	if (!(l->st[ci] & PK_FS_OBJ) || !pk_is_list(l->f[ci].v))
-		return NULL;
-	c = pk_as_list(l->f[ci].v);
-	if (c->len != 3 || !pk_is_bytes(c->items[0]) ||
-	    !pk_is_bytes(c->items[1]) || !pk_is_bytes(c->items[2]))
-		return NULL;
-	orig = pk_as_bytes(c->items[0]);
-	b0 = pk_as_bytes(c->items[1]);
-	key = pk_as_bytes(c->items[2]);
-	header_key(l, &now);
-	same = now.len == key->len && !memcmp(now.buf, key->b, now.len);
-	pk_buf_reset(&now);
-	if (!same) {
-		pk_buf_release(&now);
-		return NULL;
+	header_key(l, &key);
+	if (pk_rawcache_key_ok(l, LAY(l)->cache, &key)) {
+		tb.out = &now;
+		if (sections_encode(&tb, l, &now) < 0)
+			*err = -1;
+		else
+			hit = pk_rawcache_hit(l, LAY(l)->cache, &now, &key);
 	}
-	tb.out = &now;
-	if (sections_encode(&tb, l, &now) < 0) {
-		pk_buf_release(&now);
-		*err = -1;
-		return NULL;
-	}
-	same = now.len == b0->len && !memcmp(now.buf, b0->b, now.len);
 	pk_buf_release(&now);
-	return same ? orig : NULL;
+	pk_buf_release(&key);
+	return hit;
 }
 
 static int sect_build(struct pk_build *b, const struct pk_layer *l,
@@ -1711,12 +1706,6 @@ static bool over_tcp(const struct pk_layer *l)
 	return l->under && (l->under->proto == &pk_proto_tcp);
 }
 
-static int never_present(struct pk_vm *vm, const struct pk_layer *l,
-                         const struct pk_field *f)
-{
-	return 0;
-}
-
 static int length_present(struct pk_vm *vm, const struct pk_layer *l,
                           const struct pk_field *f)
 {
@@ -1808,12 +1797,7 @@ static const struct pk_field dns_fields[] = {
     F_SECT("an", &pk_proto_dnsrr),
     F_SECT("ns", &pk_proto_dnsrr),
     F_SECT("ar", &pk_proto_dnsrr),
-    /* never built, shown or dissected by the engine: see cache_hit() */
-    {.name = "_raw",
-     .kind = PK_FK_CUSTOM,
-     .ref = -1,
-     .flags = PK_FF_NOREPR,
-     .present = never_present},
+    PK_F_RAWCACHE, /* see cache_hit() */
     PK_F_END};
 
 static int dns_post_build(struct pk_build *b, const struct pk_layer *l,
@@ -1898,6 +1882,8 @@ static int read_question(struct pk_vm *vm, const struct dns_src *src, size_t *p,
 	rc = rd_int(&r, q, Q_QTYPE, 2);
 	if (rc == 0)
 		rc = rd_int(&r, q, Q_QCLASS, 2);
+	if (rc == 1)
+		q->partial = true; /* the message ends before qtype/qclass */
 	if (rc < 0 || set_name(vm, q, Q_QNAME, &name) < 0) {
 		pk_buf_release(&name);
 		pk_decref(pk_obj_take(q));
@@ -1964,9 +1950,12 @@ static int read_rr(struct pk_vm *vm, const struct dns_src *src, size_t *p,
 		return rc < 0 ? rc : -1;
 	}
 	pk_buf_release(&name);
-	/* a length counted before decompression is wrong after it */
-	if (r.compressed && rr->proto != &pk_proto_dnsrropt)
+	/* a length counted before decompression is wrong after it; the
+	 * record then builds whole, with the length it has now */
+	if (r.compressed && rr->proto != &pk_proto_dnsrropt) {
 		pk_slot_clear(&rr->f[R_RDLEN], &rr->st[R_RDLEN]);
+		rr->partial = false;
+	}
 	*p += (size_t)rdlen;
 	return sect_append(vm, list, rr);
 }
@@ -2023,7 +2012,6 @@ static int remember(struct pk_dissect *d, struct pk_layer *l,
 {
 	struct pk_buf enc = PK_BUF_INIT, hk = PK_BUF_INIT;
 	struct pk_build b;
-	pk_val list, a, e, k;
 
 	b.vm = d->vm;
 	b.out = &enc;
@@ -2035,21 +2023,7 @@ static int remember(struct pk_dissect *d, struct pk_layer *l,
 		return 0;
 	}
 	header_key(l, &hk);
-	list = pk_list_new(d->vm, 3);
-	a = pk_bytes_new(d->vm, orig, n);
-	e = pk_bytes_from_buf(d->vm, &enc);
-	k = pk_bytes_from_buf(d->vm, &hk);
-	if (pk_is_undef(list) || pk_is_undef(a) || pk_is_undef(e) ||
-	    pk_is_undef(k) || pk_list_append_take(d->vm, list, a) < 0 ||
-	    pk_list_append_take(d->vm, list, e) < 0 ||
-	    pk_list_append_take(d->vm, list, k) < 0) {
-		pk_decref(list);
-		return -1;
-	}
-	pk_slot_clear(&l->f[LAY(l)->cache], &l->st[LAY(l)->cache]);
-	l->f[LAY(l)->cache].v = list;
-	l->st[LAY(l)->cache] = PK_FS_OBJ | PK_FS_SET;
-	return 0;
+	return pk_rawcache_set(d->vm, l, LAY(l)->cache, orig, n, &enc, &hk);
 }
 
 static int dns_dissect_body(struct pk_dissect *d, struct pk_layer *l,
@@ -2114,9 +2088,20 @@ static int dns_dissect_body(struct pk_dissect *d, struct pk_layer *l,
 	pk_cur_skip(c, i + k);
 	return remember(d, l, src.full, k);
 stop:
-	if (rc < 0)
+	if (rc == -DNS_FAIL && i) {
+		/* a record failed: what is kept is the header, the sections'
+		 * bytes become Raw (all of DNS does, when it is a payload) */
+		for (k = 0; k < 4; k++)
+			pk_slot_clear(&l->f[LAY(l)->qd + (int)k],
+			              &l->st[LAY(l)->qd + (int)k]);
+		r.i = i;
+	} else if (rc == -1) {
 		return rc;
+	}
 	pk_cur_skip(c, r.i);
+	/* the header or the sections end early: it builds back to what it
+	 * read (-DNS_FAIL: the caller keeps it as a first layer only) */
+	l->partial = true;
 	if (!(l->st[LAY(l)->qd] & PK_FS_SET) && LAY(l)->default_qd) {
 		/* scapy's qd default is a record even when not read */
 		pk_val list = pk_list_new(d->vm, 1);
@@ -2130,18 +2115,28 @@ stop:
 		l->f[LAY(l)->qd].v = list;
 		l->st[LAY(l)->qd] = PK_FS_OBJ | PK_FS_SET;
 	}
-	return remember(d, l, msg, 0);
+	if (remember(d, l, msg, 0) < 0)
+		return -1;
+	return rc == -DNS_FAIL ? rc : 0;
+}
+
+/*
+ * A read cut inside a field: the layer keeps what it read and says the
+ * bytes were truncated, so the engine makes a payload layer Raw as a
+ * whole and keeps a first layer, the rest Raw (proto.h). A first layer
+ * must never change class: the lazy packet is decoded in place.
+ */
+static int cut_short(struct pk_cursor *c, int rc)
+{
+	if (rc == -DNS_FAIL)
+		c->truncated = true;
+	return rc == -1 ? -1 : 0;
 }
 
 static int dns_dissect(struct pk_dissect *d, struct pk_layer *l,
                        struct pk_cursor *c)
 {
-	const uint8_t *start = c->p;
-	int rc = dns_dissect_body(d, l, c, false);
-
-	if (rc == -DNS_FAIL)
-		return pk_layer_become_raw(d, l, c, start);
-	return rc;
+	return cut_short(c, dns_dissect_body(d, l, c, false));
 }
 
 /*
@@ -2153,13 +2148,10 @@ static int dns_dissect(struct pk_dissect *d, struct pk_layer *l,
 static int dns_tcp_dissect(struct pk_dissect *d, struct pk_layer *l,
                            struct pk_cursor *c)
 {
-	const uint8_t *start = c->p;
 	int rc = dns_dissect_body(d, l, c, true);
 
-	if (rc == -DNS_FAIL)
-		return pk_layer_become_raw(d, l, c, start);
 	l->proto = &pk_proto_dns;
-	return rc;
+	return cut_short(c, rc);
 }
 
 static int dns_summary(struct pk_vm *vm, const struct pk_layer *l,
@@ -2215,7 +2207,6 @@ static int dns_answers(struct pk_vm *vm, const struct pk_layer *self,
 static int rr_dissect(struct pk_dissect *d, struct pk_layer *l,
                       struct pk_cursor *c)
 {
-	const uint8_t *start = c->p;
 	struct rd r = {c->p, pk_cur_left(c), 0, NULL, false};
 	int rc, i;
 
@@ -2242,12 +2233,13 @@ static int rr_dissect(struct pk_dissect *d, struct pk_layer *l,
 			r.i = body.i;
 		}
 	}
-	if (rc == -DNS_FAIL)
-		return pk_layer_become_raw(d, l, c, start);
-	if (rc < 0)
+	if (rc == -1)
 		return -1;
+	/* fields left unread keep their defaults and are not built */
+	if (rc != 0)
+		l->partial = true;
 	pk_cur_skip(c, r.i);
-	return 0;
+	return cut_short(c, rc);
 }
 
 static const struct pk_proto dns_tcp;
@@ -2331,13 +2323,7 @@ enum { L_ID, L_QR, L_QDCOUNT = 7, L_QD = 11, L_AN, L_CACHE = 15 };
 		    F_SECT("qd", &pk_proto_dnsqr),                             \
 		    F_SECT("an", &pk_proto_dnsrr),                             \
 		    F_SECT("ns", &pk_proto_dnsrr),                             \
-		    F_SECT("ar", &pk_proto_dnsrr),                             \
-		    {.name = "_raw",                                           \
-		     .kind = PK_FK_CUSTOM,                                     \
-		     .ref = -1,                                                \
-		     .flags = PK_FF_NOREPR,                                    \
-		     .present = never_present},                                \
-		    PK_F_END                                                   \
+		    F_SECT("ar", &pk_proto_dnsrr), PK_F_RAWCACHE, PK_F_END     \
 	}
 
 static const struct pk_field llmnrq_fields[] = LLMNR_FIELDS(0);
@@ -2351,20 +2337,23 @@ static const struct dns_layout llmnr_layout = {
 static int llmnr_dissect(struct pk_dissect *d, struct pk_layer *l,
                          struct pk_cursor *c)
 {
-	const uint8_t *start = c->p;
 	bool resp = pk_cur_left(c) >= 3 && (c->p[2] & 0x80);
 	int rc;
 
 	/* scapy's class choice reads the third byte: two bytes fail */
-	if (pk_cur_left(c) == 2)
-		return pk_layer_become_raw(d, l, c, start);
+	if (pk_cur_left(c) == 2) {
+		l->partial = true;
+		return cut_short(c, -DNS_FAIL);
+	}
+	/* a payload only (the UDP binding's choice, as scapy's guess): a
+	 * first layer keeps the class it was asked for, as in scapy, and
+	 * is decoded in place under it */
+	if (c->p == d->start)
+		resp = false;
 	rc = dns_dissect_body(d, l, c, false);
-
-	if (rc == -DNS_FAIL)
-		return pk_layer_become_raw(d, l, c, start);
 	if (rc == 0 && resp)
 		l->proto = &pk_proto_llmnrresp;
-	return rc;
+	return cut_short(c, rc);
 }
 
 /* The first record of a section, or NULL. */

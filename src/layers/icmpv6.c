@@ -152,17 +152,21 @@ static const struct pk_proto *error_guess(struct pk_dissect *d,
 /* ------------------------------------------------------------------ */
 /* Unknown and errors                                                  */
 
+/* An ICMPv6 message class: checksum at build, scapy's answers(), and the
+ * hooks that set it apart (designated initializers). */
+#define ICMP6_PROTO(sym, nm, ttl, fl, ...)                                     \
+	const struct pk_proto sym = {.name = nm,                               \
+	                             .title = ttl,                             \
+	                             .fields = fl,                             \
+	                             .nfields = PK_NFIELDS(fl),                \
+	                             .post_build = pk_icmp6_post_build,        \
+	                             .answers = pk_icmp6_answers,              \
+	                             __VA_ARGS__}
 static const struct pk_field unknown_fields[] = {
     F_TYPE(1), F_CODE, F_CKSUM, PK_F_BYTES("msgbody", "", 0), PK_F_END};
 
-const struct pk_proto pk_proto_icmp6unknown = {
-    .name = "ICMPv6Unknown",
-    .title = "Scapy6 ICMPv6 fallback class",
-    .fields = unknown_fields,
-    .nfields = PK_NFIELDS(unknown_fields),
-    .post_build = pk_icmp6_post_build,
-    .answers = pk_icmp6_answers,
-};
+ICMP6_PROTO(pk_proto_icmp6unknown, "ICMPv6Unknown",
+            "Scapy6 ICMPv6 fallback class", unknown_fields, .flags = 0);
 
 static const struct pk_field unreach_fields[] = {
     F_TYPE(1),
@@ -189,15 +193,7 @@ static const struct pk_field param_fields[] = {
     PK_F_INT("ptr", 32, 6, PK_FMT_DEC), PK_F_END};
 
 #define ERR_PROTO(sym, nm, ttl, fl)                                            \
-	const struct pk_proto sym = {                                          \
-	    .name = nm,                                                        \
-	    .title = ttl,                                                      \
-	    .fields = fl,                                                      \
-	    .nfields = PK_NFIELDS(fl),                                         \
-	    .post_build = pk_icmp6_post_build,                                 \
-	    .guess_payload = error_guess,                                      \
-	    .answers = pk_icmp6_answers,                                       \
-	}
+	ICMP6_PROTO(sym, nm, ttl, fl, .guess_payload = error_guess)
 
 ERR_PROTO(pk_proto_icmp6destunreach, "ICMPv6DestUnreach",
           "ICMPv6 Destination Unreachable", unreach_fields);
@@ -281,16 +277,8 @@ static int echorep_answers(struct pk_vm *vm, const struct pk_layer *self,
 	return 0;
 }
 
-const struct pk_proto pk_proto_icmp6echoreq = {
-    .name = "ICMPv6EchoRequest",
-    .title = "ICMPv6 Echo Request",
-    .fields = echoreq_fields,
-    .nfields = PK_NFIELDS(echoreq_fields),
-    .post_build = pk_icmp6_post_build,
-    .summary = echo_summary,
-    .hashret = echo_hashret,
-    .answers = pk_icmp6_answers,
-};
+ICMP6_PROTO(pk_proto_icmp6echoreq, "ICMPv6EchoRequest", "ICMPv6 Echo Request",
+            echoreq_fields, .summary = echo_summary, .hashret = echo_hashret);
 
 const struct pk_proto pk_proto_icmp6echorep = {
     .name = "ICMPv6EchoReply",
@@ -330,14 +318,8 @@ static int mlreport_answers(struct pk_vm *vm, const struct pk_layer *self,
 	return 0;
 }
 
-const struct pk_proto pk_proto_icmp6mlquery = {
-    .name = "ICMPv6MLQuery",
-    .title = "MLD - Multicast Listener Query",
-    .fields = mlquery_fields,
-    .nfields = PK_NFIELDS(mlquery_fields),
-    .post_build = pk_icmp6_post_build,
-    .answers = pk_icmp6_answers,
-};
+ICMP6_PROTO(pk_proto_icmp6mlquery, "ICMPv6MLQuery",
+            "MLD - Multicast Listener Query", mlquery_fields, .flags = 0);
 
 const struct pk_proto pk_proto_icmp6mlreport = {
     .name = "ICMPv6MLReport",
@@ -348,14 +330,8 @@ const struct pk_proto pk_proto_icmp6mlreport = {
     .answers = mlreport_answers,
 };
 
-const struct pk_proto pk_proto_icmp6mldone = {
-    .name = "ICMPv6MLDone",
-    .title = "MLD - Multicast Listener Done",
-    .fields = mldone_fields,
-    .nfields = PK_NFIELDS(mldone_fields),
-    .post_build = pk_icmp6_post_build,
-    .answers = pk_icmp6_answers,
-};
+ICMP6_PROTO(pk_proto_icmp6mldone, "ICMPv6MLDone",
+            "MLD - Multicast Listener Done", mldone_fields, .flags = 0);
 
 static const struct pk_field mlquery2_fields[] = {
     F_TYPE(130),
@@ -376,14 +352,8 @@ static const struct pk_field mlquery2_fields[] = {
      .ops = &pk_ip6list_ops},
     PK_F_END};
 
-const struct pk_proto pk_proto_icmp6mlquery2 = {
-    .name = "ICMPv6MLQuery2",
-    .title = "MLDv2 - Multicast Listener Query",
-    .fields = mlquery2_fields,
-    .nfields = PK_NFIELDS(mlquery2_fields),
-    .post_build = pk_icmp6_post_build,
-    .answers = pk_icmp6_answers,
-};
+ICMP6_PROTO(pk_proto_icmp6mlquery2, "ICMPv6MLQuery2",
+            "MLDv2 - Multicast Listener Query", mlquery2_fields, .flags = 0);
 
 static const struct pk_field addrrec_fields[] = {
     PK_F_INT("rtype", 8, 4, PK_FMT_DEC),
@@ -512,15 +482,7 @@ static void mrd_padding(const struct pk_layer *l, struct pk_cursor *pay)
 }
 
 #define MRD_PROTO(sym, nm, ttl, fl)                                            \
-	const struct pk_proto sym = {                                          \
-	    .name = nm,                                                        \
-	    .title = ttl,                                                      \
-	    .fields = fl,                                                      \
-	    .nfields = PK_NFIELDS(fl),                                         \
-	    .post_build = pk_icmp6_post_build,                                 \
-	    .extract_padding = mrd_padding,                                    \
-	    .answers = pk_icmp6_answers,                                       \
-	}
+	ICMP6_PROTO(sym, nm, ttl, fl, .extract_padding = mrd_padding)
 
 MRD_PROTO(pk_proto_icmp6mrdadv, "ICMPv6MRD_Advertisement",
           "ICMPv6 Multicast Router Discovery Advertisement", mrdadv_fields);
@@ -538,14 +500,7 @@ static const struct pk_field rpl_fields[] = {
     F_TYPE(155), PK_F_ENUM("code", 8, 0, PK_FMT_ENUM, &rpl_enum), F_CKSUM,
     PK_F_END};
 
-const struct pk_proto pk_proto_icmp6rpl = {
-    .name = "ICMPv6RPL",
-    .title = "RPL",
-    .fields = rpl_fields,
-    .nfields = PK_NFIELDS(rpl_fields),
-    .post_build = pk_icmp6_post_build,
-    .answers = pk_icmp6_answers,
-};
+ICMP6_PROTO(pk_proto_icmp6rpl, "ICMPv6RPL", "RPL", rpl_fields, .flags = 0);
 
 static const struct pk_enum_entry mr_names[] = {{1, "MR"}};
 static const struct pk_enum mr_enum = PK_ENUM(mr_names);
@@ -585,15 +540,9 @@ static int haadrep_answers(struct pk_vm *vm, const struct pk_layer *self,
 	return 0;
 }
 
-const struct pk_proto pk_proto_icmp6haadreq = {
-    .name = "ICMPv6HAADRequest",
-    .title = "ICMPv6 Home Agent Address Discovery Request",
-    .fields = haadreq_fields,
-    .nfields = PK_NFIELDS(haadreq_fields),
-    .post_build = pk_icmp6_post_build,
-    .hashret = id_hashret,
-    .answers = pk_icmp6_answers,
-};
+ICMP6_PROTO(pk_proto_icmp6haadreq, "ICMPv6HAADRequest",
+            "ICMPv6 Home Agent Address Discovery Request", haadreq_fields,
+            .hashret = id_hashret);
 
 const struct pk_proto pk_proto_icmp6haadrep = {
     .name = "ICMPv6HAADReply",
@@ -606,14 +555,8 @@ const struct pk_proto pk_proto_icmp6haadrep = {
 };
 
 /* scapy names MPSol's hash method _hashret: it hashes on nothing */
-const struct pk_proto pk_proto_icmp6mpsol = {
-    .name = "ICMPv6MPSol",
-    .title = "ICMPv6 Mobile Prefix Solicitation",
-    .fields = mpsol_fields,
-    .nfields = PK_NFIELDS(mpsol_fields),
-    .post_build = pk_icmp6_post_build,
-    .answers = pk_icmp6_answers,
-};
+ICMP6_PROTO(pk_proto_icmp6mpsol, "ICMPv6MPSol",
+            "ICMPv6 Mobile Prefix Solicitation", mpsol_fields, .flags = 0);
 
 /* ------------------------------------------------------------------ */
 /* Dispatch                                                            */

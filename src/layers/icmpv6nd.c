@@ -619,7 +619,7 @@ static int routeinfo_summary(struct pk_vm *vm, const struct pk_layer *l,
 }
 
 /* DNS Search List: names as RFC 1035 labels, padded to 8 bytes. */
-enum { SL_TYPE, SL_LEN, SL_RES, SL_LIFE, SL_LIST };
+enum { SL_TYPE, SL_LEN, SL_RES, SL_LIFE, SL_LIST, SL_RAW };
 
 static int names_set(struct pk_vm *vm, const struct pk_layer *l,
                      const struct pk_field *f, pk_val v, union pk_fval *slot,
@@ -654,7 +654,7 @@ static int names_set(struct pk_vm *vm, const struct pk_layer *l,
 	return 0;
 }
 
-static void names_encode(const union pk_fval *slot, uint8_t st,
+static void names_encode(const union pk_fval *slot, uint8_t st, bool pad,
                          struct pk_buf *out)
 {
 	size_t start = out->len, i;
@@ -663,8 +663,10 @@ static void names_encode(const union pk_fval *slot, uint8_t st,
 	if ((st & PK_FS_OBJ) && pk_is_list(slot->v))
 		li = pk_as_list(slot->v);
 	for (i = 0; li && i < li->len; i++) {
-		struct pk_str *n = pk_as_str(li->items[i]);
+		struct pk_str *n;
 		size_t k = 0, first = out->len;
+
+		n = pk_as_str(li->items[i]);
 
 		for (;;) {
 			const char *dot = memchr(n->s + k, '.', n->len - k);
@@ -680,16 +682,57 @@ static void names_encode(const union pk_fval *slot, uint8_t st,
 		if (out->len == first || out->buf[out->len - 1] != 0)
 			pk_buf_addch(out, 0);
 	}
-	if ((out->len - start) % 8)
+	if ((out->len - start) % 8 && pad)
 		pk_buf_addchars(out, 0, 8 - (out->len - start) % 8);
+}
+
+/*
+ * Names with lying label lengths, or cut short, do not encode back to the
+ * bytes they came from (scapy reads '\x07e' as 'e.'), and a list that
+ * grows at each build is no list. As scapy's raw cache, and as DNS does,
+ * the hidden last field keeps [bytes as read, their encoding then, the
+ * other fields then]: while nothing changed, the bytes as read go out.
+ */
+static void sl_key(const struct pk_layer *l, struct pk_buf *out)
+{
+	int i;
+
+	for (i = SL_TYPE; i < SL_LIST; i++) {
+		pk_buf_addch(out, l->st[i] & PK_FS_SET);
+		pk_buf_add(out, &l->f[i].u, sizeof(l->f[i].u));
+	}
 }
 
 static int names_build(struct pk_build *b, const struct pk_layer *l,
                        const struct pk_field *f, const union pk_fval *slot,
                        uint8_t st, struct pk_buf *out)
 {
-	names_encode(slot, st, out);
+	struct pk_buf enc = PK_BUF_INIT, key = PK_BUF_INIT;
+	const struct pk_bytes *hit = NULL;
+
+	sl_key(l, &key);
+	if (pk_rawcache_key_ok(l, SL_RAW, &key)) {
+		names_encode(slot, st, false, &enc);
+		hit = pk_rawcache_hit(l, SL_RAW, &enc, &key);
+	}
+	pk_buf_release(&enc);
+	pk_buf_release(&key);
+	if (hit)
+		return pk_buf_add(out, hit->b, hit->len);
+	/* an option cut short builds back to what it has */
+	names_encode(slot, st, !l->partial, out);
 	return 0;
+}
+
+/* The cache of names_build(), from the bytes the names were read from. */
+static int sl_remember(struct pk_dissect *d, struct pk_layer *l,
+                       const uint8_t *p, size_t n)
+{
+	struct pk_buf enc = PK_BUF_INIT, key = PK_BUF_INIT;
+
+	names_encode(&l->f[SL_LIST], l->st[SL_LIST], false, &enc);
+	sl_key(l, &key);
+	return pk_rawcache_set(d->vm, l, SL_RAW, p, n, &enc, &key);
 }
 
 static int names_dissect(struct pk_dissect *d, struct pk_layer *l,
@@ -698,7 +741,8 @@ static int names_dissect(struct pk_dissect *d, struct pk_layer *l,
 {
 	uint64_t n = pk_layer_uint(l, SL_LEN);
 	size_t want = n >= 1 ? (size_t)(8 * n - 8) : 0;
-	struct pk_cursor s = pk_cur_sub(c, want, NULL);
+	struct pk_cursor s = pk_layer_window(l, c, want);
+	const uint8_t *from = s.p;
 	pk_val list = pk_list_new(d->vm, 0);
 
 	if (pk_is_undef(list))
@@ -735,7 +779,7 @@ static int names_dissect(struct pk_dissect *d, struct pk_layer *l,
 	}
 	slot->v = list;
 	*st = PK_FS_OBJ | PK_FS_SET;
-	return 0;
+	return sl_remember(d, l, from, (size_t)(s.end - from));
 }
 
 static const struct pk_field_ops names_ops = {
@@ -750,6 +794,7 @@ static const struct pk_field dnssl_fields[] = {
     PK_F_AUTO("res", 16, PK_FMT_DEC),
     PK_F_INT("lifetime", 32, 0xffffffff, PK_FMT_DEC),
     {.name = "searchlist", .kind = PK_FK_CUSTOM, .ref = -1, .ops = &names_ops},
+    PK_F_RAWCACHE, /* see names_build() */
     PK_F_END};
 
 static int dnssl_post_build(struct pk_build *b, const struct pk_layer *l,
@@ -771,10 +816,15 @@ static int dnssl_summary(struct pk_vm *vm, const struct pk_layer *l,
 	pk_buf_addch(out, ' ');
 	if ((l->st[SL_LIST] & PK_FS_OBJ) && pk_is_list(v))
 		for (i = 0; i < pk_as_list(v)->len; i++) {
+			pk_val it = pk_as_list(v)->items[i];
+
 			if (i)
 				pk_buf_addstr(out, ", ");
-			pk_buf_addstr(out,
-			              pk_as_str(pk_as_list(v)->items[i])->s);
+			if (pk_is_str(it))
+				pk_buf_addstr(out, pk_as_str(it)->s);
+			else
+				pk_repr_pybytes(out, pk_as_bytes(it)->b,
+				                pk_as_bytes(it)->len);
 		}
 	return 0;
 }

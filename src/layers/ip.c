@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "layers6.h"
 #include "tables.h"
 
 enum {
@@ -47,9 +48,7 @@ static const uint8_t localhost[4] = {127, 0, 0, 1};
  */
 static const struct pk_enum_entry opt_class_e[] = {
     {0, "control"},
-    {1, "reserved"},
     {2, "debug"},
-    {3, "reserved"},
 };
 static const struct pk_enum opt_class = PK_ENUM(opt_class_e);
 static const struct pk_enum_entry opt_names_e[] = {
@@ -150,11 +149,21 @@ static int routers_dissect(struct pk_dissect *d, struct pk_layer *l,
                            const struct pk_field *f, struct pk_cursor *c,
                            size_t len, union pk_fval *slot, uint8_t *st)
 {
+	int64_t want = (int64_t)l->f[f->ref].u + f->add;
+	size_t left = pk_cur_left(c);
 	struct pk_cursor s = pk_cur_sub(c, len, NULL);
 	pk_val list = pk_list_new(d->vm, 0);
 
 	if (pk_is_undef(list))
 		return -1;
+	/* a length below the fixed part is python's s[:want] */
+	if (want < 0)
+		left = left > (size_t)-want ? left - (size_t)-want : 0;
+	else
+		left = pk_cur_left(&s);
+	/* scapy fails on a part address (the option becomes Raw) */
+	if (left % 4)
+		c->truncated = true;
 	while (pk_cur_left(&s) >= 4) {
 		struct pk_buf t = PK_BUF_INIT;
 		uint8_t x[4];
@@ -366,37 +375,41 @@ static IPOPT(opt_addrext, "IPOption_Address_Extension",
 static IPOPT(opt_sdbm, "IPOption_SDBM",
              "IP Option Selective Directed Broadcast Mode", sdbm_fields);
 
+/* by the option number alone, whatever the copy flag and class say (as
+ * scapy: 0x61 is a NOP of class 3) */
 static const struct pk_proto *ipopt_dispatch(struct pk_dissect *d,
                                              const struct pk_cursor *c)
 {
-	switch (pk_cur_peek(c, 0)) {
+	int t = pk_cur_peek(c, 0);
+
+	switch (t < 0 ? -1 : t & 0x1f) {
 	case 0:
 		return &opt_eol;
 	case 1:
 		return &opt_nop;
 	case 7:
 		return &opt_rr;
-	case 131:
+	case 3:
 		return &opt_lsrr;
-	case 137:
+	case 9:
 		return &opt_ssrr;
-	case 148:
+	case 20:
 		return &opt_ra;
 	case 11:
 		return &opt_mtup;
 	case 12:
 		return &opt_mtur;
-	case 136:
+	case 8:
 		return &opt_sid;
-	case 68:
+	case 4:
 		return &opt_tstamp;
-	case 130:
+	case 2:
 		return &opt_security;
 	case 18:
 		return &opt_traceroute;
-	case 147:
+	case 19:
 		return &opt_addrext;
-	case 149:
+	case 21:
 		return &opt_sdbm;
 	default:
 		return &pk_proto_ipoption;
@@ -425,9 +438,98 @@ static int opts_build(struct pk_build *b, const struct pk_layer *l,
 			}
 		}
 	}
-	while ((out->len - start) % 4)
+	/* a header cut inside its options builds back to what was read */
+	while ((out->len - start) % 4 && !l->partial)
 		pk_buf_addch(out, 0);
 	return 0;
+}
+
+/* Reads one option as a table-driven packet field would (the holder's
+ * only field): a read cut inside it leaves the field unset. */
+static const struct pk_field holder_fields[] = {
+    {.name = "option", .kind = PK_FK_PKT, .sub = &pk_proto_ipoption}, PK_F_END};
+static const struct pk_proto opts_holder = {
+    .name = "IPOptions",
+    .fields = holder_fields,
+    .nfields = PK_NFIELDS(holder_fields),
+};
+
+/*
+ * Does option `opt`, read from `used` bytes, build within them? A fixed
+ * field cut by the end of the area (Security's 3-byte code) builds
+ * longer; the bytes it pushes out would be read as the next layer's, so
+ * such an option stays Raw. *err on OOM.
+ */
+static bool builds_within(struct pk_dissect *d, pk_val opt, size_t used,
+                          bool *err)
+{
+	struct pk_buf t = PK_BUF_INIT;
+	struct pk_build b = {d->vm, &t, d->reg};
+	bool ok;
+
+	*err = pk_build_layer(&b, pk_as_layer(opt)) < 0;
+	ok = !*err && t.len <= used;
+	pk_buf_release(&t);
+	return ok;
+}
+
+static int opts_dissect(struct pk_dissect *d, struct pk_layer *l,
+                        const struct pk_field *f, struct pk_cursor *c,
+                        size_t len, union pk_fval *slot, uint8_t *st)
+{
+	struct pk_cursor s = pk_layer_window(l, c, len);
+	pk_val list = pk_list_new(d->vm, 0);
+
+	if (pk_is_undef(list))
+		return -1;
+	while (pk_cur_left(&s)) {
+		struct pk_cursor one = s;
+		size_t left = pk_cur_left(&s), used = left;
+		struct pk_layer *h = pk_dissect_layer(d, &opts_holder, &one);
+		bool err = false;
+		pk_val it;
+
+		if (!h)
+			goto fail;
+		/* what the option left is its holder's Raw payload */
+		if (h->payload && (h->payload->st[0] & PK_FS_OBJ) &&
+		    pk_is_bytes(h->payload->f[0].v))
+			used = left - pk_as_bytes(h->payload->f[0].v)->len;
+		if (h->proto == &opts_holder && (h->st[0] & PK_FS_SET) &&
+		    used > 0 && builds_within(d, h->f[0].v, used, &err)) {
+			it = pk_incref(h->f[0].v);
+		} else if (err) {
+			pk_decref(pk_obj_take(h));
+			goto fail;
+		} else {
+			/* cut inside a field: scapy keeps the rest as Raw */
+			it = pk_bytes_new(d->vm, s.p, left);
+			if (!pk_is_undef(it)) {
+				struct pk_layer *r =
+				    pk_layer_new(d->vm, &pk_proto_raw);
+
+				if (r) {
+					r->f[0].v = it;
+					r->st[0] = PK_FS_OBJ | PK_FS_SET;
+					it = pk_obj_take(r);
+				} else {
+					pk_decref(it);
+					it = pk_undef();
+				}
+			}
+			used = left;
+		}
+		pk_decref(pk_obj_take(h));
+		if (pk_is_undef(it) || pk_list_append_take(d->vm, list, it) < 0)
+			goto fail;
+		pk_cur_skip(&s, used);
+	}
+	slot->v = list;
+	*st = PK_FS_OBJ;
+	return 0;
+fail:
+	pk_decref(list);
+	return -1;
 }
 
 /* The size is that of the build (the sizes of option layers are computed) */
@@ -453,6 +555,7 @@ static int opts_size(struct pk_vm *vm, const struct pk_layer *l,
 
 static const struct pk_field_ops opts_ops = {
     .build = opts_build,
+    .dissect = opts_dissect,
     .size = opts_size,
 };
 
@@ -543,7 +646,8 @@ static void ip_extract_padding(const struct pk_layer *l, struct pk_cursor *pay)
 		pay->truncated = true;
 		return;
 	}
-	if (want < pk_cur_left(pay))
+	/* a total length below the header's cuts nothing (as scapy) */
+	if (tot >= hl && want < pk_cur_left(pay))
 		pay->end = pay->p + want;
 }
 

@@ -784,6 +784,90 @@ int pk_layer_become_raw(struct pk_dissect *d, struct pk_layer *l,
 	return 0;
 }
 
+struct pk_cursor pk_layer_window(struct pk_layer *l, struct pk_cursor *c,
+                                 size_t len)
+{
+	bool cut;
+	struct pk_cursor s = pk_cur_sub(c, len, &cut);
+
+	if (cut)
+		l->partial = true;
+	return s;
+}
+
+int pk_never_present(struct pk_vm *vm, const struct pk_layer *l,
+                     const struct pk_field *f)
+{
+	return 0;
+}
+
+int pk_rawcache_set(struct pk_vm *vm, struct pk_layer *l, int fi,
+                    const uint8_t *orig, size_t n, struct pk_buf *enc,
+                    struct pk_buf *key)
+{
+	pk_val c = pk_list_new(vm, 3);
+	pk_val a = pk_bytes_new(vm, orig, n);
+	pk_val e = pk_bytes_from_buf(vm, enc);
+	pk_val k = pk_bytes_from_buf(vm, key);
+
+	if (pk_is_undef(c) || pk_is_undef(a) || pk_is_undef(e) ||
+	    pk_is_undef(k)) {
+		pk_decref(c);
+		pk_decref(a);
+		pk_decref(e);
+		pk_decref(k);
+		return -1;
+	}
+	/* room for three was made: these cannot fail */
+	pk_list_append_take(vm, c, a);
+	pk_list_append_take(vm, c, e);
+	pk_list_append_take(vm, c, k);
+	pk_slot_clear(&l->f[fi], &l->st[fi]);
+	l->f[fi].v = c;
+	l->st[fi] = PK_FS_OBJ; /* not SET: no value of the user's */
+	return 0;
+}
+
+static const struct pk_list *rawcache(const struct pk_layer *l, int fi)
+{
+	const struct pk_list *c;
+
+	if (!(l->st[fi] & PK_FS_OBJ) || !pk_is_list(l->f[fi].v))
+		return NULL;
+	c = pk_as_list(l->f[fi].v);
+	if (c->len != 3 || !pk_is_bytes(c->items[0]) ||
+	    !pk_is_bytes(c->items[1]) || !pk_is_bytes(c->items[2]))
+		return NULL;
+	return c;
+}
+
+static bool same_as(pk_val v, const struct pk_buf *b)
+{
+	const struct pk_bytes *x = pk_as_bytes(v);
+
+	return !pk_buf_failed(b) && x->len == b->len &&
+	       !memcmp(x->b, b->buf, b->len);
+}
+
+bool pk_rawcache_key_ok(const struct pk_layer *l, int fi,
+                        const struct pk_buf *key)
+{
+	const struct pk_list *c = rawcache(l, fi);
+
+	return c && same_as(c->items[2], key);
+}
+
+const struct pk_bytes *pk_rawcache_hit(const struct pk_layer *l, int fi,
+                                       const struct pk_buf *enc,
+                                       const struct pk_buf *key)
+{
+	const struct pk_list *c = rawcache(l, fi);
+
+	if (!c || !same_as(c->items[1], enc) || !same_as(c->items[2], key))
+		return NULL;
+	return pk_as_bytes(c->items[0]);
+}
+
 int pk_field_become_raw(struct pk_dissect *d, struct pk_layer *l,
                         const struct pk_field *f, struct pk_cursor *c)
 {

@@ -236,7 +236,8 @@ static int opts_encode(struct pk_build *b, const struct pk_layer *l,
                        struct pk_buf *out)
 {
 	size_t start = out->len, pos = 2, i;
-	bool pad = autopad_on(l);
+	/* a header cut short builds back to the options it has */
+	bool pad = autopad_on(l) && !l->partial;
 	struct pk_list *li = NULL;
 
 	if ((st & PK_FS_OBJ) && pk_is_list(slot->v))
@@ -283,7 +284,7 @@ static int opts_dissect(struct pk_dissect *d, struct pk_layer *l,
                         size_t len, union pk_fval *slot, uint8_t *st)
 {
 	size_t want = 8 * ((size_t)l->f[X_LEN].u + 1) - 2;
-	struct pk_cursor sub = pk_cur_sub(c, want, NULL);
+	struct pk_cursor sub = pk_layer_window(l, c, want);
 	pk_val list = pk_list_new(d->vm, 0);
 
 	if (pk_is_undef(list))
@@ -587,6 +588,9 @@ static struct pk_layer *sr_tlv(struct pk_dissect *d, const uint8_t *s, size_t n,
 	}
 	pk_layer_set_uint(t, 0, s[0]);
 	*used = 1;
+	/* the fields after the last byte keep their defaults, unbuilt (a
+	 * Pad1 TLV's default padding is a byte the wire did not have) */
+	t->partial = true;
 	if (n < 2)
 		return t;
 	pk_layer_set_uint(t, 1, s[1]);
@@ -600,11 +604,13 @@ static struct pk_layer *sr_tlv(struct pk_dissect *d, const uint8_t *s, size_t n,
 			memcpy(t->f[4].b, s + 4, 16);
 			t->st[4] = PK_FS_SET;
 			*used = 20;
+			t->partial = false;
 		}
 		return t;
 	}
 	dl = s[1] < n - 2 ? s[1] : n - 2;
 	if (n > 2) {
+		t->partial = false;
 		t->f[2].v = pk_bytes_new(d->vm, s + 2, dl);
 		if (pk_is_undef(t->f[2].v)) {
 			pk_decref(pk_obj_take(t));

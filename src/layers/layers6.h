@@ -115,4 +115,41 @@ const struct pk_proto *pk_guess_checked(const struct pk_proto *p,
 int pk_field_become_raw(struct pk_dissect *d, struct pk_layer *l,
                         const struct pk_field *f, struct pk_cursor *c);
 
+/*
+ * The next `len` bytes of c as a sub-cursor (pk_cur_sub), for a field
+ * whose length comes from the wire. Bytes that end before the length
+ * does make l `partial`: it builds back to what it read, with no padding
+ * that was not there in front of the next layer (fuzz_roundtrip's rule).
+ */
+struct pk_cursor pk_layer_window(struct pk_layer *l, struct pk_cursor *c,
+                                 size_t len);
+
+/* The hidden field of pk_rawcache_*: never built, shown or dissected. */
+int pk_never_present(struct pk_vm *vm, const struct pk_layer *l,
+                     const struct pk_field *f);
+#define PK_F_RAWCACHE                                                          \
+	{                                                                      \
+		.name = "_raw", .kind = PK_FK_CUSTOM, .ref = -1,               \
+		.flags = PK_FF_NOREPR, .present = pk_never_present             \
+	}
+
+/*
+ * scapy's raw cache for the bytes of a field that do not encode back to
+ * themselves (DNS sections, DNSSL names): hidden field fi of l holds
+ * [bytes as read, their encoding then, a key of the fields they depend
+ * on]; while a build encodes the same under the same key, the bytes as
+ * read go out. pk_rawcache_set() releases enc and key (-1: OOM); the
+ * slot is PK_FS_OBJ only, so a partial build never writes it.
+ */
+int pk_rawcache_set(struct pk_vm *vm, struct pk_layer *l, int fi,
+                    const uint8_t *orig, size_t n, struct pk_buf *enc,
+                    struct pk_buf *key);
+/* The bytes as read when `enc` and `key` are what the cache holds. */
+const struct pk_bytes *pk_rawcache_hit(const struct pk_layer *l, int fi,
+                                       const struct pk_buf *enc,
+                                       const struct pk_buf *key);
+/* The key part alone matches (to skip encoding when it cannot hit). */
+bool pk_rawcache_key_ok(const struct pk_layer *l, int fi,
+                        const struct pk_buf *key);
+
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "layers6.h"
 
 enum {
 	F_SPORT,
@@ -102,7 +103,10 @@ static int build_opt(struct pk_vm *vm, const struct pk_layer *l,
 		return opt_err(vm, l, f,
 		               "option kind must be a name or 0..255");
 	}
-	if (kind == 0 || kind == 1) {
+	/* (kind, None): the kind byte alone, as dissect reads one that ends
+	 * the option area before its length byte (scapy rejects or skips
+	 * None, so the spelling is free) */
+	if (kind == 0 || kind == 1 || pk_is_none(vv)) {
 		pk_buf_addch(out, kind);
 		return 0;
 	}
@@ -150,10 +154,13 @@ static int build_opt(struct pk_vm *vm, const struct pk_layer *l,
 			           pk_as_bytes(vv)->len);
 		else if (pk_is_str(vv))
 			pk_buf_add(out, pk_as_str(vv)->s, pk_as_str(vv)->len);
-		else if (!pk_is_none(vv))
+		else
 			return opt_err(vm, l, f, "option value must be bytes");
 		break;
 	}
+	/* a failed buffer may be the shared empty string: never write it */
+	if (pk_buf_failed(out))
+		return pk_raise_nomem(vm);
 	out->buf[start] = (char)(out->len - start + 1);
 	return 0;
 }
@@ -175,7 +182,8 @@ static int opts_wire(struct pk_vm *vm, const struct pk_layer *l,
 		pk_buf_add(out, pk_as_bytes(slot->v)->b,
 		           pk_as_bytes(slot->v)->len);
 	}
-	while ((out->len - start) % 4)
+	/* a header cut inside its options builds back to what was read */
+	while ((out->len - start) % 4 && !l->partial)
 		pk_buf_addch(out, 0);
 	return 0;
 }
@@ -244,7 +252,7 @@ static int opts_dissect(struct pk_dissect *d, struct pk_layer *l,
                         const struct pk_field *f, struct pk_cursor *c,
                         size_t len, union pk_fval *slot, uint8_t *st)
 {
-	struct pk_cursor s = pk_cur_sub(c, len == SIZE_MAX ? 0 : len, NULL);
+	struct pk_cursor s = pk_layer_window(l, c, len == SIZE_MAX ? 0 : len);
 	pk_val list = pk_list_new(d->vm, 0);
 	struct pk_vm *vm = d->vm;
 
@@ -266,8 +274,16 @@ static int opts_dissect(struct pk_dissect *d, struct pk_layer *l,
 				break;
 			continue;
 		}
-		/* a missing or short length counts as 2, as scapy does */
-		olen = pk_cur_left(&s) ? pk_get_u8(&s) : 0;
+		if (!pk_cur_left(&s)) {
+			/* no length byte: (kind, None) builds the kind alone */
+			t = tuple2(vm, k, pk_none());
+			if (pk_is_undef(t) ||
+			    pk_list_append_take(vm, list, t) < 0)
+				goto fail;
+			break;
+		}
+		/* a short length counts as 2, as scapy does */
+		olen = pk_get_u8(&s);
 		if (olen < 2)
 			olen = 2;
 		o = pk_cur_sub(&s, olen - 2, NULL);

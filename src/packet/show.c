@@ -34,7 +34,9 @@ static int show_nested(struct pk_vm *vm, const struct pk_field *f, pk_val x,
 
 	pk_buf_addf(out, "%s%s  \\%-10s\\\n", label, lvl, f->name);
 	pk_buf_addf(&nl, "%s%s   |", label, lvl);
-	if (pk_is_list(x)) {
+	if (pk_buf_failed(&nl)) {
+		rc = pk_raise_nomem(vm);
+	} else if (pk_is_list(x)) {
 		struct pk_list *li = pk_as_list(x);
 		size_t k;
 
@@ -112,6 +114,11 @@ int pk_layer_show(struct pk_vm *vm, struct pk_layer *l, struct pk_buf *out,
 		return -1;
 	pk_buf_addstr(&cur, lvl);
 	for (; l; l = l->payload) {
+		/* a failed indent would print short: MemoryError instead */
+		if (pk_buf_failed(&cur)) {
+			rc = pk_raise_nomem(vm);
+			break;
+		}
 		if (show_one(vm, l, out, cur.buf, label) < 0) {
 			rc = -1;
 			break;
@@ -219,7 +226,8 @@ int pk_layer_command(struct pk_vm *vm, const struct pk_layer *l,
 			}
 			if (pk_field_get(vm, l, f, &l->f[i], st, &v) < 0)
 				return -1;
-			if (pk_repr(vm, v, out) < 0) {
+			/* RandShort(), not <RandShort>: command() is code */
+			if (pk_volatile_command(vm, v, out) < 0) {
 				pk_decref(v);
 				return -1;
 			}
