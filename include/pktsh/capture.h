@@ -93,5 +93,30 @@ bool pk_pcap_writer_appending(const struct pk_pcap_writer *w);
 int pk_pcap_writer_flush(struct pk_pcap_writer *w, struct pk_caperr *err);
 /* Flush and close; reports a failed final write. w is freed either way. */
 int pk_pcap_writer_close(struct pk_pcap_writer *w, struct pk_caperr *err);
+/*
+ * A write that fails (ENOSPC, EIO, EFBIG...) never leaves half a record:
+ * the file is cut back to the last whole record, so it stays a valid
+ * pcap, and the message says how many packets it keeps. Later writes on
+ * that writer fail with the same message; close() then reports nothing
+ * new. Records written: pk_pcap_writer_count().
+ */
+uint64_t pk_pcap_writer_count(const struct pk_pcap_writer *w);
+
+/* ------------------------------------------------------------------ */
+/* Live interfaces                                                      */
+
+/*
+ * The kernel's index of interface `name`, 0 if it has none (pcap's
+ * pseudo-devices such as "any", or no such interface).
+ */
+int pk_iface_index(const char *name);
+/*
+ * Is a capture on `name`, opened when the interface had index `ifindex`,
+ * still able to receive? 0 if so (and always for ifindex 0); else
+ * ENODEV when the interface is gone (deleted, or its namespace with it)
+ * or ENETDOWN when it is down, with a sentence in `why`:
+ * "interface 'v-c' went down", "interface 'v-c' disappeared".
+ */
+int pk_iface_lost(const char *name, int ifindex, char *why, size_t n);
 
 #endif

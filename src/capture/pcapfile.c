@@ -23,10 +23,12 @@
  *   then per record: sec, usec|nsec, caplen, len, caplen bytes.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <pcap/pcap.h>
 
@@ -256,8 +258,17 @@ void pk_pcap_reader_close(struct pk_pcap_reader *r)
 /* ------------------------------------------------------------------ */
 /* Writer                                                              */
 
+/*
+ * The writer keeps its own buffer of whole records rather than stdio's,
+ * so that when a write fails (the disk is full) it knows where the last
+ * whole record ends in what reached the file and can cut the file back
+ * to it: the file stays a valid pcap, with every packet before the
+ * failure.
+ */
+#define WBUF 65536
+
 struct pk_pcap_writer {
-	FILE *f;
+	int fd;
 	char *path;
 	int linktype;
 	uint32_t snaplen;
@@ -265,6 +276,13 @@ struct pk_pcap_writer {
 	bool nano;
 	bool sync;
 	bool appending;
+	uint8_t *buf; /* the file header (new files) and whole records */
+	size_t len, cap;
+	size_t hdr;              /* file header bytes at the start of buf */
+	uint64_t ondisk;         /* bytes of the file written before buf */
+	uint64_t nrec;           /* records handed to the writer */
+	uint64_t nbuf;           /* of which in buf, not yet written */
+	struct pk_caperr failed; /* errnum != 0 or msg[0]: a write failed */
 };
 
 static uint32_t bswap32(uint32_t v)
@@ -298,13 +316,114 @@ static uint32_t file32(const struct pk_pcap_writer *w, uint32_t v)
 	return w->swap ? bswap32(v) : v;
 }
 
-static int write_all(struct pk_pcap_writer *w, const void *p, size_t n,
-                     struct pk_caperr *err)
+static int failed(const struct pk_pcap_writer *w, struct pk_caperr *err)
 {
-	if (n && fwrite(p, 1, n, w->f) != n)
-		return caperr(err, errno, "'%s': write failed: %s", w->path,
-		              strerror(errno));
+	if (err)
+		*err = w->failed;
+	return -1;
+}
+
+/*
+ * write() failed after `done` bytes of buf reached the file: cut the file
+ * back to the end of the last whole record in them and remember why.
+ */
+static int write_failed(struct pk_pcap_writer *w, size_t done, int e,
+                        struct pk_caperr *err)
+{
+	size_t at = 0, keep = 0;
+	uint64_t whole = 0, kept;
+
+	if (done >= w->hdr) {
+		at = keep = w->hdr;
+		while (at + 16 <= w->len) {
+			uint32_t caplen;
+
+			memcpy(&caplen, w->buf + at + 8, 4);
+			caplen = file32(w, caplen);
+			if (at + 16 + caplen > done)
+				break;
+			at += 16 + caplen;
+			keep = at;
+			whole++;
+		}
+	}
+	kept = w->nrec - w->nbuf + whole;
+	if (ftruncate(w->fd, (off_t)(w->ondisk + keep)) < 0)
+		caperr(&w->failed, e,
+		       "'%s': write failed after %llu packet%s: %s (and "
+		       "cutting off the partial record failed: %s)",
+		       w->path, (unsigned long long)kept, kept == 1 ? "" : "s",
+		       strerror(e), strerror(errno));
+	else if (done < w->hdr)
+		caperr(&w->failed, e,
+		       "'%s': write failed: %s (not even the file header "
+		       "fit: the file is empty)",
+		       w->path, strerror(e));
+	else
+		caperr(&w->failed, e,
+		       "'%s': write failed after %llu packet%s: %s (the file "
+		       "keeps %s and is a valid pcap)",
+		       w->path, (unsigned long long)kept, kept == 1 ? "" : "s",
+		       strerror(e), kept == 1 ? "it" : "them");
+	if (!w->failed.errnum)
+		w->failed.errnum = EIO;
+	w->ondisk += keep;
+	w->len = w->hdr = 0;
+	w->nbuf = 0;
+	w->nrec = kept;
+	return failed(w, err);
+}
+
+/* Write out the buffer. */
+static int wflush(struct pk_pcap_writer *w, struct pk_caperr *err)
+{
+	size_t done = 0;
+
+	if (w->failed.errnum)
+		return failed(w, err);
+	while (done < w->len) {
+		ssize_t n = write(w->fd, w->buf + done, w->len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return write_failed(w, done, n < 0 ? errno : ENOSPC,
+			                    err);
+		done += (size_t)n;
+	}
+	w->ondisk += w->len;
+	w->len = w->hdr = 0;
+	w->nbuf = 0;
 	return 0;
+}
+
+/* Room for n more bytes in the buffer (a record larger than it grows
+ * it: records are never split across writes). */
+static int wroom(struct pk_pcap_writer *w, size_t n, struct pk_caperr *err)
+{
+	uint8_t *nb;
+	size_t nc;
+
+	if (w->len + n <= w->cap)
+		return 0;
+	if (w->len && wflush(w, err) < 0)
+		return -1;
+	if (n <= w->cap)
+		return 0;
+	nc = n > WBUF ? n : WBUF;
+	nb = pk_xrealloc(w->buf, nc);
+	if (!nb)
+		return caperr(err, ENOMEM, "out of memory");
+	w->buf = nb;
+	w->cap = nc;
+	return 0;
+}
+
+static void wput(struct pk_pcap_writer *w, const void *p, size_t n)
+{
+	if (n)
+		memcpy(w->buf + w->len, p, n);
+	w->len += n;
 }
 
 /*
@@ -317,8 +436,18 @@ static int read_existing_header(struct pk_pcap_writer *w, struct pk_caperr *err)
 	uint32_t magic, v;
 	size_t n;
 
-	n = fread(hdr, 1, sizeof(hdr), w->f);
-	if (n == 0 && !ferror(w->f))
+	{
+		ssize_t got;
+
+		do
+			got = pread(w->fd, hdr, sizeof(hdr), 0);
+		while (got < 0 && errno == EINTR);
+		if (got < 0)
+			return caperr(err, errno, "'%s': %s", w->path,
+			              strerror(errno));
+		n = (size_t)got;
+	}
+	if (n == 0)
 		return 0;
 	if (n >= 4) {
 		/* The header is in its writer's byte order: compare the
@@ -367,7 +496,11 @@ static int write_header(struct pk_pcap_writer *w, struct pk_caperr *err)
 	h32[4] = w->snaplen;
 	h32[5] = dlt_to_linktype(w->linktype);
 	memcpy(&h32[1], ver, sizeof(ver));
-	return write_all(w, h32, sizeof(h32), err);
+	if (wroom(w, sizeof(h32), err) < 0)
+		return -1;
+	wput(w, h32, sizeof(h32));
+	w->hdr = sizeof(h32);
+	return 0;
 }
 
 int pk_pcap_writer_open(const char *path, const struct pk_pcap_wopts *o,
@@ -381,31 +514,43 @@ int pk_pcap_writer_open(const char *path, const struct pk_pcap_wopts *o,
 		pk_xfree(w);
 		return caperr(err, ENOMEM, "out of memory");
 	}
+	w->fd = -1;
 	w->linktype = o->linktype;
 	w->snaplen = o->snaplen ? o->snaplen : DEFAULT_SNAPLEN;
 	w->nano = o->nano;
 	w->sync = o->sync;
+	w->buf = pk_xmalloc(WBUF);
+	if (!w->buf) {
+		caperr(err, ENOMEM, "out of memory");
+		goto fail;
+	}
+	w->cap = WBUF;
 	if (o->append) {
-		w->f = fopen(path, "r+b");
-		if (!w->f && errno != ENOENT) {
+		w->fd = open(path, O_RDWR | O_CLOEXEC);
+		if (w->fd < 0 && errno != ENOENT) {
 			caperr(err, errno, "'%s': %s", path, strerror(errno));
 			goto fail;
 		}
-		if (w->f) {
+		if (w->fd >= 0) {
+			off_t end;
+
 			rc = read_existing_header(w, err);
 			if (rc < 0)
 				goto fail;
-			if (fseek(w->f, 0, SEEK_END) < 0) {
+			end = lseek(w->fd, 0, SEEK_END);
+			if (end < 0) {
 				caperr(err, errno, "'%s': %s", path,
 				       strerror(errno));
 				goto fail;
 			}
+			w->ondisk = (uint64_t)end;
 			w->appending = rc == 1;
 		}
 	}
-	if (!w->f) {
-		w->f = fopen(path, "wb");
-		if (!w->f) {
+	if (w->fd < 0) {
+		w->fd =
+		    open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		if (w->fd < 0) {
 			caperr(err, errno, "'%s': %s", path, strerror(errno));
 			goto fail;
 		}
@@ -417,8 +562,9 @@ int pk_pcap_writer_open(const char *path, const struct pk_pcap_wopts *o,
 	*out = w;
 	return 0;
 fail:
-	if (w->f)
-		fclose(w->f);
+	if (w->fd >= 0)
+		close(w->fd);
+	pk_xfree(w->buf);
 	pk_xfree(w->path);
 	pk_xfree(w);
 	return -1;
@@ -430,6 +576,8 @@ int pk_pcap_writer_write(struct pk_pcap_writer *w, const void *data, size_t len,
 	uint32_t h[4];
 	size_t caplen = len;
 
+	if (w->failed.errnum)
+		return failed(w, err);
 	if (caplen > w->snaplen)
 		caplen = w->snaplen;
 	if (len > UINT32_MAX)
@@ -442,9 +590,12 @@ int pk_pcap_writer_write(struct pk_pcap_writer *w, const void *data, size_t len,
 	h[1] = file32(w, w->nano ? nsec : nsec / 1000);
 	h[2] = file32(w, (uint32_t)caplen);
 	h[3] = file32(w, (uint32_t)len);
-	if (write_all(w, h, sizeof(h), err) < 0 ||
-	    write_all(w, data, caplen, err) < 0)
+	if (wroom(w, sizeof(h) + caplen, err) < 0)
 		return -1;
+	wput(w, h, sizeof(h));
+	wput(w, data, caplen);
+	w->nrec++;
+	w->nbuf++;
 	if (w->sync)
 		return pk_pcap_writer_flush(w, err);
 	return 0;
@@ -460,12 +611,14 @@ bool pk_pcap_writer_appending(const struct pk_pcap_writer *w)
 	return w->appending;
 }
 
+uint64_t pk_pcap_writer_count(const struct pk_pcap_writer *w)
+{
+	return w->nrec;
+}
+
 int pk_pcap_writer_flush(struct pk_pcap_writer *w, struct pk_caperr *err)
 {
-	if (fflush(w->f) != 0)
-		return caperr(err, errno, "'%s': write failed: %s", w->path,
-		              strerror(errno));
-	return 0;
+	return wflush(w, err);
 }
 
 int pk_pcap_writer_close(struct pk_pcap_writer *w, struct pk_caperr *err)
@@ -474,12 +627,13 @@ int pk_pcap_writer_close(struct pk_pcap_writer *w, struct pk_caperr *err)
 
 	if (!w)
 		return 0;
-	if (fflush(w->f) != 0)
+	/* a failure was reported when it happened */
+	if (!w->failed.errnum)
+		rc = wflush(w, err);
+	if (close(w->fd) != 0 && rc == 0 && !w->failed.errnum)
 		rc = caperr(err, errno, "'%s': write failed: %s", w->path,
 		            strerror(errno));
-	if (fclose(w->f) != 0 && rc == 0)
-		rc = caperr(err, errno, "'%s': write failed: %s", w->path,
-		            strerror(errno));
+	pk_xfree(w->buf);
 	pk_xfree(w->path);
 	pk_xfree(w);
 	return rc;

@@ -16,13 +16,25 @@
  *
  * Kernel drops (pcap_stats) are reported as warnings when they happen,
  * never hidden.
+ *
+ * The network may fail under a capture: an interface taken down, or
+ * deleted (with its namespace or its veth peer). libpcap says nothing
+ * when an interface goes down (it waits for it to come back) and fails
+ * only when it disappears, so each source is also checked every slice.
+ * A lost source is drained of what it had already captured, closed with
+ * a warning, and the capture goes on with the others; with none left it
+ * ends and returns what it has, as scapy's sniff() closes a failed socket
+ * and stops when no socket is left.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -510,7 +522,10 @@ struct src {
 	const struct pk_proto *first;
 	bool nano;
 	int fd;
+	int ifindex;        /* when opened; 0: not a kernel interface */
 	unsigned int drops; /* ps_drop already reported */
+	unsigned int total; /* ps_drop, all of it */
+	bool lost;          /* went down or away: no longer polled */
 };
 
 static void close_srcs(struct src *s, size_t n)
@@ -600,6 +615,45 @@ static int open_one(struct pk_vm *vm, const char *fname, const char *filter,
 	if (s->fd < 0)
 		return pk_raise(vm, &pk_exc_OSError,
 		                "%s: '%s' cannot be polled", fname, s->name);
+	s->ifindex = pk_iface_index(s->name);
+	return 0;
+}
+
+int pk_iface_index(const char *name)
+{
+	return (int)if_nametoindex(name);
+}
+
+int pk_iface_lost(const char *name, int ifindex, char *why, size_t n)
+{
+	struct ifreq ifr;
+	int fd, r, e;
+
+	if (ifindex <= 0)
+		return 0;
+	/* a failure to ask (no socket, no memory) is not a lost interface:
+	 * only the kernel saying "no such device" or a new index is */
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	r = ioctl(fd, SIOCGIFINDEX, &ifr);
+	e = errno;
+	/* deleted, or deleted and made again (a new index): what was
+	 * captured on is gone either way */
+	if ((r < 0 && (e == ENODEV || e == ENXIO)) ||
+	    (r == 0 && ifr.ifr_ifindex != ifindex)) {
+		close(fd);
+		snprintf(why, n, "interface '%s' disappeared", name);
+		return ENODEV;
+	}
+	r = r < 0 ? r : ioctl(fd, SIOCGIFFLAGS, &ifr);
+	close(fd);
+	if (r == 0 && !(ifr.ifr_flags & IFF_UP)) {
+		snprintf(why, n, "interface '%s' went down", name);
+		return ENETDOWN;
+	}
 	return 0;
 }
 
@@ -634,6 +688,7 @@ static unsigned int new_drops(struct src *s)
 		return 0;
 	d = st.ps_drop - s->drops;
 	s->drops = st.ps_drop;
+	s->total = st.ps_drop;
 	return d;
 }
 
@@ -718,14 +773,49 @@ static void warn_drops(struct pk_vm *vm, const char *fname, struct src *s,
 		    fname, d, s->name);
 }
 
+/*
+ * Source s failed (`why`, from pcap) or its interface went down or away:
+ * keep what it had already captured, stop polling it, say so. Returns -1
+ * if a callback failed while draining it.
+ */
+static int lose_src(struct pk_vm *vm, struct sstate *st, const char *fname,
+                    struct src *s, struct pollfd *pf, size_t *nlive,
+                    const char *why)
+{
+	char msg[PCAP_ERRBUF_SIZE + 64];
+	struct live l = {vm, st, s, 0};
+	int k;
+
+	if (!pk_iface_lost(s->name, s->ifindex, msg, sizeof(msg)))
+		snprintf(msg, sizeof(msg), "'%s': %s", s->name,
+		         why ? why : "capture failed");
+	/* the ring still holds what came before: bounded, it was full at
+	 * most */
+	for (k = 0; k < 1000 && !l.err && !st->stop; k++)
+		if (pcap_dispatch(s->p, -1, live_cb, (u_char *)&l) <= 0)
+			break;
+	s->lost = true;
+	pf->fd = -1; /* poll() skips it */
+	(*nlive)--;
+	if (*nlive)
+		pk_vm_warn(vm, "%s: %s: capture on it stopped", fname, msg);
+	else
+		pk_vm_warn(vm,
+		           "%s: %s: capture stopped, returning the %lld "
+		           "packet%s sniffed",
+		           fname, msg, (long long)st->matched,
+		           st->matched == 1 ? "" : "s");
+	return l.err ? -1 : 0;
+}
+
 static int sniff_live(struct pk_vm *vm, struct sstate *st, const char *fname)
 {
 	const struct sopts *o = st->o;
 	struct src *s;
-	size_t n, i;
+	size_t n, i, nlive;
 	struct pollfd *pf;
 	struct hookctx hc;
-	double deadline = -1, next_stats;
+	double deadline = -1, next_stats, next_check;
 	int rc = 0;
 
 	if (open_srcs(vm, fname, o, &s, &n) < 0)
@@ -744,7 +834,8 @@ static int sniff_live(struct pk_vm *vm, struct sstate *st, const char *fname)
 	pk_set_interrupt_hook(break_all, &hc);
 	if (o->timeout >= 0)
 		deadline = mono_now() + o->timeout;
-	next_stats = mono_now() + 1;
+	next_stats = next_check = mono_now() + 1;
+	nlive = n;
 	if (!pk_is_undef(o->started_cb)) {
 		pk_val r;
 
@@ -754,8 +845,9 @@ static int sniff_live(struct pk_vm *vm, struct sstate *st, const char *fname)
 		}
 		pk_decref(r);
 	}
-	while (!st->stop) {
+	while (!st->stop && nlive) {
 		int ms = slice_ms(deadline), pr;
+		bool check;
 
 		if (pk_interrupted) {
 			pk_interrupted = 0;
@@ -769,20 +861,39 @@ static int sniff_live(struct pk_vm *vm, struct sstate *st, const char *fname)
 			              fname, strerror(errno));
 			break;
 		}
-		for (i = 0; pr > 0 && i < n && !st->stop; i++) {
+		check = mono_now() >= next_check;
+		if (check)
+			next_check = mono_now() + SLICE_MS / 1000.0;
+		for (i = 0; i < n && !st->stop; i++) {
 			struct live l = {vm, st, &s[i], 0};
+			char why[PCAP_ERRBUF_SIZE];
+			int x = 0;
 
-			if (!(pf[i].revents & (POLLIN | POLLERR | POLLHUP)))
+			if (s[i].lost)
 				continue;
-			if (pcap_dispatch(s[i].p, -1, live_cb, (u_char *)&l) ==
-			        PCAP_ERROR &&
-			    !l.err) {
-				rc = pk_raise(vm, &pk_exc_OSError,
-				              "%s: '%s': %s", fname, s[i].name,
-				              pcap_geterr(s[i].p));
-				st->stop = true;
-			}
+			if (pr > 0 &&
+			    (pf[i].revents & (POLLIN | POLLERR | POLLHUP)))
+				x = pcap_dispatch(s[i].p, -1, live_cb,
+				                  (u_char *)&l);
 			if (l.err) {
+				if (!take_interrupt(vm))
+					rc = -1;
+				st->stop = true;
+				break;
+			}
+			if (x == PCAP_ERROR) {
+				snprintf(why, sizeof(why), "%s",
+				         pcap_geterr(s[i].p));
+			} else if ((check ||
+			            (pr > 0 &&
+			             (pf[i].revents & (POLLERR | POLLHUP)))) &&
+			           pk_iface_lost(s[i].name, s[i].ifindex, why,
+			                         sizeof(why))) {
+				x = PCAP_ERROR;
+			}
+			if (x == PCAP_ERROR &&
+			    lose_src(vm, st, fname, &s[i], &pf[i], &nlive,
+			             why) < 0) {
 				if (!take_interrupt(vm))
 					rc = -1;
 				st->stop = true;
@@ -903,8 +1014,8 @@ static void thr_error(struct asniffer *as, const char *what, const char *msg)
 {
 	pthread_mutex_lock(&as->mu);
 	if (!as->thread_err[0])
-		snprintf(as->thread_err, sizeof(as->thread_err), "%s%s", what,
-		         msg);
+		snprintf(as->thread_err, sizeof(as->thread_err), "%.200s%.50s",
+		         what, msg);
 	pthread_mutex_unlock(&as->mu);
 }
 
@@ -925,8 +1036,8 @@ static void *thr_main(void *arg)
 {
 	struct asniffer *as = arg;
 	struct pollfd *pf = calloc(as->n + 1, sizeof(*pf));
-	size_t i;
-	double next_stats = mono_now() + 1;
+	size_t i, nlive = as->n;
+	double next_stats = mono_now() + 1, next_check = next_stats;
 	/* without lfilter every record counts toward count= */
 	bool can_count = as->o.count > 0 && pk_is_undef(as->o.lfilter);
 
@@ -941,8 +1052,9 @@ static void *thr_main(void *arg)
 	}
 	pf[as->n].fd = as->wake[0];
 	pf[as->n].events = POLLIN;
-	while (!atomic_load(&as->stop_req)) {
+	while (!atomic_load(&as->stop_req) && nlive) {
 		int ms = slice_ms(as->deadline), pr;
+		bool check;
 
 		if (as->deadline >= 0 && ms == 0)
 			break;
@@ -953,20 +1065,44 @@ static void *thr_main(void *arg)
 			thr_error(as, "poll: ", strerror(errno));
 			break;
 		}
-		for (i = 0; pr > 0 && i < as->n; i++) {
+		check = mono_now() >= next_check;
+		if (check)
+			next_check = mono_now() + SLICE_MS / 1000.0;
+		for (i = 0; i < as->n; i++) {
 			struct thrctx c = {as, &as->s[i], i};
-			int cnt = -1;
+			char why[PCAP_ERRBUF_SIZE + 64];
+			int cnt = -1, x = 0;
 
-			if (!(pf[i].revents & (POLLIN | POLLERR | POLLHUP)))
+			if (as->s[i].lost)
 				continue;
 			if (can_count)
 				cnt = (int)((uint64_t)as->o.count - as->seen);
-			if (pcap_dispatch(as->s[i].p, cnt, thr_cb,
-			                  (u_char *)&c) == PCAP_ERROR) {
-				thr_error(as, as->s[i].name,
-				          ": capture failed");
-				atomic_store(&as->stop_req, true);
-			}
+			if (pr > 0 &&
+			    (pf[i].revents & (POLLIN | POLLERR | POLLHUP)))
+				x = pcap_dispatch(as->s[i].p, cnt, thr_cb,
+				                  (u_char *)&c);
+			if (x != PCAP_ERROR &&
+			    !((check || (pr > 0 && (pf[i].revents &
+			                            (POLLERR | POLLHUP)))) &&
+			      pk_iface_lost(as->s[i].name, as->s[i].ifindex,
+			                    why, sizeof(why))))
+				continue;
+			if (!pk_iface_lost(as->s[i].name, as->s[i].ifindex, why,
+			                   sizeof(why)))
+				snprintf(
+				    why, sizeof(why), "'%s': %s", as->s[i].name,
+				    x == PCAP_ERROR ? pcap_geterr(as->s[i].p)
+				                    : "capture failed");
+			/* what the ring still holds came before the loss */
+			while (pcap_dispatch(as->s[i].p, -1, thr_cb,
+			                     (u_char *)&c) > 0)
+				;
+			as->s[i].lost = true;
+			pf[i].fd = -1;
+			nlive--;
+			thr_error(as, why,
+			          nlive ? ": capture on it stopped"
+			                : ": capture stopped");
 		}
 		if (mono_now() >= next_stats) {
 			thr_drops(as);

@@ -26,6 +26,7 @@ struct loop_priv {
 	struct frame *head, **tail;
 	int (*respond)(void *ctx, const uint8_t *data, size_t len,
 	               struct pk_netio *io);
+	int (*lost)(void *ctx);
 	void *respond_ctx;
 };
 
@@ -48,6 +49,7 @@ static int loop_open(struct pk_netio *io, const struct pk_netio_cfg *cfg)
 	}
 	lp->tail = &lp->head;
 	lp->respond = cfg->respond;
+	lp->lost = cfg->lost;
 	lp->respond_ctx = cfg->respond_ctx;
 	snprintf(io->iface, sizeof(io->iface), "%s",
 	         cfg->iface ? cfg->iface : "loop");
@@ -80,9 +82,16 @@ static int loop_send(struct pk_netio *io, const void *data, size_t len,
 {
 	struct loop_priv *lp = io->priv;
 
+	io->err = 0;
 	if (lp->respond && lp->respond(lp->respond_ctx, data, len, io) < 0) {
-		io->err = EIO;
-		snprintf(io->errbuf, sizeof(io->errbuf), "responder failed");
+		if (!io->err) {
+			io->err = EIO;
+			snprintf(io->errbuf, sizeof(io->errbuf),
+			         "responder failed");
+		} else {
+			snprintf(io->errbuf, sizeof(io->errbuf), "%s",
+			         strerror(io->err));
+		}
 		return -1;
 	}
 	return 0;
@@ -133,6 +142,19 @@ static void loop_close(struct pk_netio *io)
 	io->priv = NULL;
 }
 
+static int loop_check(struct pk_netio *io)
+{
+	struct loop_priv *lp = io->priv;
+	int e = lp->lost ? lp->lost(lp->respond_ctx) : 0;
+
+	if (!e)
+		return 0;
+	io->err = e;
+	snprintf(io->errbuf, sizeof(io->errbuf), "interface '%s' went down",
+	         io->iface);
+	return -1;
+}
+
 const struct pk_netio_ops pk_netio_loop = {
     .name = "loop",
     .open = loop_open,
@@ -140,4 +162,5 @@ const struct pk_netio_ops pk_netio_loop = {
     .recv = loop_recv,
     .fd = loop_fd,
     .close = loop_close,
+    .check = loop_check,
 };

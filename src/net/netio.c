@@ -1,6 +1,7 @@
 /*
  * netio.c - what every backend shares: opening, closing, the clock.
  */
+#include <errno.h>
 #include <string.h>
 #include <stdio.h>
 #include <sys/time.h>
@@ -33,4 +34,26 @@ void pk_netio_close(struct pk_netio *io)
 {
 	if (io->ops && io->priv)
 		io->ops->close(io);
+}
+
+int pk_netio_check(struct pk_netio *io)
+{
+	if (!io->ops || !io->priv || !io->ops->check)
+		return 0;
+	return io->ops->check(io);
+}
+
+bool pk_net_err_is_gone(int err)
+{
+	switch (err) {
+	case ENETDOWN:    /* interface down (packet sockets) */
+	case ENETUNREACH: /* its routes went with it (raw IP) */
+	case EHOSTUNREACH:
+	case ENODEV: /* interface deleted */
+	case ENXIO:
+	case EADDRNOTAVAIL:
+		return true;
+	default:
+		return false;
+	}
 }

@@ -126,6 +126,12 @@ void pk_net_pretty_table(struct pk_buf *out, const char **cells, size_t nrows,
 typedef int (*pk_netio_rx_fn)(void *ctx, const uint8_t *data, size_t len,
                               double ts);
 
+/* One frame of a batch (pk_netio_ops.send_many). */
+struct pk_frame {
+	const void *data;
+	size_t len;
+};
+
 struct pk_netio;
 
 struct pk_netio_cfg {
@@ -133,9 +139,13 @@ struct pk_netio_cfg {
 	const char *filter; /* pcap: BPF program, NULL for none */
 	bool capture;       /* pcap: open for receiving too */
 	int bufsize;        /* pcap: kernel buffer in bytes, 0 default */
-	/* loopback: turns each sent frame into zero or more replies */
+	int snaplen;        /* pcap: bytes kept per frame, 0 default */
+	/* loopback: turns each sent frame into zero or more replies; it
+	 * may fail the send (-1, with io->err set: ENETUNREACH...) */
 	int (*respond)(void *ctx, const uint8_t *data, size_t len,
 	               struct pk_netio *io);
+	/* loopback, optional: an errno once the "interface" is lost */
+	int (*lost)(void *ctx);
 	void *respond_ctx;
 };
 
@@ -149,6 +159,15 @@ struct pk_netio_ops {
 	int (*recv)(struct pk_netio *io, pk_netio_rx_fn cb, void *ctx);
 	int (*fd)(struct pk_netio *io); /* for poll(), -1 if none */
 	void (*close)(struct pk_netio *io);
+	/* Optional: 0 while the way in still works; -1 with io->err
+	 * (ENETDOWN, ENODEV) and errbuf once its interface went down or
+	 * away (libpcap does not say when an interface goes down). */
+	int (*check)(struct pk_netio *io);
+	/* Optional: send n frames in as few system calls as it can.
+	 * Returns how many left; fewer than n (maybe 0) with io->err and
+	 * errbuf set when one failed. NULL: the caller loops on send(). */
+	size_t (*send_many)(struct pk_netio *io, const struct pk_frame *f,
+	                    size_t n);
 };
 
 struct pk_netio {
@@ -170,6 +189,13 @@ extern const struct pk_netio_ops pk_netio_loop; /* in memory */
 int pk_netio_open(struct pk_netio *io, const struct pk_netio_ops *ops,
                   const struct pk_netio_cfg *cfg);
 void pk_netio_close(struct pk_netio *io);
+/* The backend's check(): 0 if the way in still works (or it cannot
+ * tell), -1 with io->err and io->errbuf if it is lost. */
+int pk_netio_check(struct pk_netio *io);
+/* Is err a sign that the network changed under us (interface down or
+ * gone, route removed), rather than a fault of the packet or of the
+ * privileges? */
+bool pk_net_err_is_gone(int err);
 /* pcap_breakloop() on a pcap backend (async-signal-safe), else nothing. */
 void pk_netio_breakloop(struct pk_netio *io);
 /* Loopback backend: queue a frame to be received (from a responder). */
@@ -260,8 +286,21 @@ struct pk_sr {
 	/* results */
 	size_t nrecv; /* frames that matched nothing */
 	size_t nans;
-	size_t nsent; /* in the last round */
+	size_t nsent;  /* in the last round */
+	size_t ntotal; /* sent, all rounds */
 	bool stopped;
+	/*
+	 * The network failed under the loop (pk_net_err_is_gone errors):
+	 * a send failing after at least one probe left stops the sending
+	 * (`sendfail`, the unsent probes stay unanswered); a receiver whose
+	 * interface went down or away is dropped (`nlost`, the first one's
+	 * cause in `lostbuf`), and with none left the wait ends. Both keep
+	 * the results so far and return 0: the caller warns.
+	 */
+	bool sendfail;
+	char sendbuf[PK_NET_ERRBUF];
+	size_t nlost;
+	char lostbuf[PK_NET_ERRBUF];
 	int err;
 	char errbuf[PK_NET_ERRBUF];
 	bool cb_error; /* a callback failed: its exception is pending */

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -429,6 +430,31 @@ static void narrow_filter(struct srctx *c, const char *iface, const char *user,
 	pk_buf_release(&hosts);
 }
 
+/*
+ * The kernel receive ring for n probes. The loop drains it after every
+ * send, so it only has to hold the answers of a burst, not of the whole
+ * run; but the kernel zeroes all of it, page by page, before the first
+ * probe leaves (a 128 MB ring was half of the CPU time of a 65535-probe
+ * sr()), so it is sized to the answers: TPACKET_V3 packs frames, and a
+ * small answer (a RST, an ICMP error: ~60 bytes and ~80 of headers) takes
+ * under 256 bytes. Room for 65535 of them is 16 MB; at least 2 MB (what
+ * libpcap would take), at most 32 MB. PKTSH_RX_RING (bytes) overrides
+ * it, for measuring.
+ */
+static int rx_bufsize(size_t n)
+{
+	const char *e = getenv("PKTSH_RX_RING");
+	size_t b = n * 256;
+
+	if (e && atoi(e) > 0)
+		return atoi(e);
+	if (b < (2u << 20))
+		b = 2u << 20;
+	if (b > (32u << 20))
+		b = 32u << 20;
+	return (int)b;
+}
+
 static int open_rx(struct srctx *c, const char *iface, const char *user,
                    bool nofilter, size_t *idx)
 {
@@ -451,8 +477,7 @@ static int open_rx(struct srctx *c, const char *iface, const char *user,
 	cfg.iface = iface;
 	cfg.capture = true;
 	cfg.filter = f.len ? f.buf : NULL;
-	/* room for every answer even if we could not drain at all */
-	cfg.bufsize = c->pr.n > 16384 ? 128 << 20 : 32 << 20;
+	cfg.bufsize = rx_bufsize(c->pr.n);
 	r = pk_netio_open(&c->rxio[c->nrx], &pk_netio_pcap, &cfg);
 	pk_buf_release(&f);
 	if (r < 0) {
@@ -684,6 +709,18 @@ static int do_sr(struct pk_vm *vm, const struct pk_args *a, const char *fname,
 	}
 	if (sr.stopped)
 		pk_interrupted = 0; /* Ctrl-C ends sr(), not the session */
+	/* the network failed under us: the results so far, and why */
+	if (sr.sendfail)
+		pk_vm_warn(vm,
+		           "%s: sending stopped after %zu packet%s: %s "
+		           "(returning the answers so far)",
+		           fname, sr.ntotal, sr.ntotal == 1 ? "" : "s",
+		           sr.sendbuf);
+	if (sr.nlost)
+		pk_vm_warn(vm,
+		           "%s: %s: no answer can come in there any more "
+		           "(returning the answers so far)",
+		           fname, sr.lostbuf);
 	for (i = 0; i < c.pr.n; i++) {
 		if (c.sp[i].answered)
 			continue;
@@ -780,6 +817,85 @@ static const char *const send_names[S_NARGS] = {
     "loop", "verbose", "realtime", "return_packets",
 };
 
+/* A send failed after n packets left: raise the error. */
+static void send_failed(struct pk_vm *vm, struct pk_netstate *st,
+                        const char *fname, bool l2, struct pk_netio *io,
+                        const uint8_t *d, size_t len, uint64_t n, int verbose)
+{
+	const char *ifn = l2 ? io->iface : NULL;
+	struct pk_nexthop nh;
+	bool v6 = !l2 && (d[0] >> 4) == 6;
+
+	if (!l2 && io->err == EMSGSIZE) {
+		pk_rtable_lookup(&st->rt, v6 ? AF_INET6 : AF_INET,
+		                 d + (v6 ? 24 : 16), &nh);
+		ifn = nh.iface;
+	}
+	if (n > 0 && pk_net_err_is_gone(io->err)) {
+		/* the network failed under us: say how far it got */
+		if (verbose)
+			pk_vm_write(vm, "\n", 1);
+		pk_raise(vm, &pk_exc_OSError,
+		         "%s: sending%s%s%s stopped after %llu packet%s: %s",
+		         fname, ifn ? " on '" : "", ifn ? ifn : "",
+		         ifn ? "'" : "", (unsigned long long)n,
+		         n == 1 ? "" : "s", io->errbuf);
+		return;
+	}
+	pk_net_io_error(vm, st, "sending", ifn, io->err, io->errbuf, len);
+}
+
+#define SEND_BATCH 256
+
+/*
+ * sendp() without inter=: the frames (count= repeats, every packet of an
+ * implicit set) go out in batches, several per system call. Stamps,
+ * return_packets and the progress dots as the one-by-one loop.
+ */
+static int send_batched(struct pk_vm *vm, struct pk_netstate *st,
+                        const char *fname, struct pk_netio *io,
+                        const struct probes *pr, bool forever, uint64_t rounds,
+                        int verbose, pk_val sent, uint64_t *n)
+{
+	struct pk_frame f[SEND_BATCH];
+	size_t idx[SEND_BATCH], i = 0, b, k, got;
+	static const char dots[SEND_BATCH + 1] = {[0 ... SEND_BATCH - 1] = '.'};
+
+	if (!pr->n)
+		return 0;
+	while (!pk_interrupted && (forever || rounds > 0)) {
+		double now;
+
+		for (b = 0; b < SEND_BATCH && (forever || rounds > 0); b++) {
+			f[b].data = wire_of(pr, i);
+			f[b].len = pr->len[i];
+			idx[b] = i;
+			if (++i == pr->n) {
+				i = 0;
+				if (!forever)
+					rounds--;
+			}
+		}
+		got = io->ops->send_many(io, f, b);
+		now = pk_net_now();
+		for (k = 0; k < got; k++) {
+			pk_packet_set_time(pr->pkt[idx[k]], now);
+			if (!pk_is_undef(sent) &&
+			    pk_plist_append(vm, sent, pr->pkt[idx[k]]) < 0)
+				return -1;
+		}
+		*n += got;
+		if (verbose && got)
+			pk_vm_write(vm, dots, got);
+		if (got < b) {
+			send_failed(vm, st, fname, true, io, f[got].data,
+			            f[got].len, *n, verbose);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int do_send(struct pk_vm *vm, const struct pk_args *a, const char *fname,
                    bool l2, pk_val *out)
 {
@@ -855,6 +971,12 @@ static int do_send(struct pk_vm *vm, const struct pk_args *a, const char *fname,
 		}
 		open[k] = true;
 	}
+	if (l2 && inter <= 0 && io[0].ops->send_many) {
+		if (send_batched(vm, st, fname, &io[0], &pr, forever, rounds,
+		                 verbose, ret_pkts ? sent : pk_undef(), &n) < 0)
+			goto out;
+		goto done;
+	}
 	while (forever || rounds-- > 0) {
 		for (i = 0; i < pr.n; i++) {
 			const uint8_t *d = wire_of(&pr, i);
@@ -875,17 +997,8 @@ static int do_send(struct pk_vm *vm, const struct pk_args *a, const char *fname,
 			}
 			if (io[k].ops->send(&io[k], d, pr.len[i], ifindex) <
 			    0) {
-				const char *ifn = l2 ? io[0].iface : NULL;
-
-				if (!l2 && io[k].err == EMSGSIZE) {
-					pk_rtable_lookup(
-					    &st->rt, k ? AF_INET6 : AF_INET,
-					    d + (k ? 24 : 16), &nh);
-					ifn = nh.iface;
-				}
-				pk_net_io_error(vm, st, "sending", ifn,
-				                io[k].err, io[k].errbuf,
-				                pr.len[i]);
+				send_failed(vm, st, fname, l2, &io[k], d,
+				            pr.len[i], n, verbose);
 				goto out;
 			}
 			pk_packet_set_time(pr.pkt[i], pk_net_now());

@@ -12,6 +12,15 @@
  * unanswered up to `retry` more times, retry < 0 resends while a round
  * still brings new answers; "remaining" is the last round's sent count
  * minus the answered probes.
+ *
+ * When the network fails under the loop (an interface goes down or away,
+ * a route is removed), what was already answered is kept: a send that
+ * fails that way after the first probe left ends the sending, as scapy's
+ * sending thread logs the error and stops, and a receiver whose interface
+ * is lost is dropped (libpcap does not notice an interface going down,
+ * so receivers are also checked every CHECK_EVERY seconds). With no
+ * receiver left nothing more can come, so the wait ends at once instead
+ * of at the timeout, or never without one.
  */
 #include <errno.h>
 #include <math.h>
@@ -22,6 +31,8 @@
 #include "pktsh/alloc.h"
 #include "netio.h"
 
+#define CHECK_EVERY 0.2 /* seconds between checks of the receivers */
+
 struct run {
 	struct pk_sr *sr;
 	struct pk_match m;
@@ -30,6 +41,9 @@ struct run {
 	size_t pending;  /* probes without an answer */
 	size_t answered; /* probes with at least one answer */
 	bool failed;
+	bool *dead;   /* per receiver: lost, no longer read */
+	size_t alive; /* receivers not dead */
+	double next_check;
 	bool hold; /* while sending, progress marks wait */
 	struct pk_buf marks;
 	/* the live progress line (sr->progress) */
@@ -122,6 +136,33 @@ cbfail:
 	return -1;
 }
 
+/* Receiver i lost its interface (io->errbuf says how): stop reading it. */
+static void lose(struct run *r, size_t i)
+{
+	struct pk_sr *sr = r->sr;
+
+	r->dead[i] = true;
+	r->alive--;
+	if (!sr->nlost++)
+		snprintf(sr->lostbuf, sizeof(sr->lostbuf), "%s",
+		         sr->receivers[i]->errbuf);
+}
+
+/* Every CHECK_EVERY seconds: are the receivers' interfaces still there? */
+static void check_receivers(struct run *r)
+{
+	struct pk_sr *sr = r->sr;
+	double now = pk_net_now();
+	size_t i;
+
+	if (now < r->next_check)
+		return;
+	r->next_check = now + CHECK_EVERY;
+	for (i = 0; i < sr->nreceivers; i++)
+		if (!r->dead[i] && pk_netio_check(sr->receivers[i]) < 0)
+			lose(r, i);
+}
+
 static int drain(struct run *r)
 {
 	struct pk_sr *sr = r->sr;
@@ -131,11 +172,16 @@ static int drain(struct run *r)
 		struct pk_netio *io = sr->receivers[i];
 		int n;
 
+		if (r->dead[i])
+			continue;
 		r->receiver = i;
 		do {
 			n = io->ops->recv(io, on_frame, r);
 		} while (n > 0 && !r->failed);
-		if (n < 0 && !r->failed) {
+		if (n < 0 && !r->failed &&
+		    (pk_net_err_is_gone(io->err) || pk_netio_check(io) < 0)) {
+			lose(r, i);
+		} else if (n < 0 && !r->failed) {
 			sr->err = io->err;
 			snprintf(sr->errbuf, sizeof(sr->errbuf),
 			         "receiving on '%s': %.200s", io->iface,
@@ -152,6 +198,7 @@ static int wait_until(struct run *r, double deadline, bool early)
 {
 	struct pk_sr *sr = r->sr;
 	struct pollfd fds[16];
+	size_t at[16];
 	size_t i, n = 0;
 
 	for (i = 0; i < sr->nreceivers && n < 16; i++) {
@@ -160,6 +207,7 @@ static int wait_until(struct run *r, double deadline, bool early)
 		if (fd >= 0) {
 			fds[n].fd = fd;
 			fds[n].events = POLLIN;
+			at[n] = i;
 			n++;
 		}
 	}
@@ -169,6 +217,12 @@ static int wait_until(struct run *r, double deadline, bool early)
 
 		if (drain(r) < 0)
 			return -1;
+		check_receivers(r);
+		if (sr->nreceivers && !r->alive)
+			return 0; /* nothing more can come */
+		for (i = 0; i < n; i++)
+			if (r->dead[at[i]])
+				fds[i].fd = -1;
 		if (early && !sr->multi && r->pending == 0)
 			return 0;
 		if (sr->stop && sr->stop(sr->ctx)) {
@@ -192,14 +246,24 @@ static int send_one(struct run *r, size_t i)
 	struct pk_sr *sr = r->sr;
 	struct pk_sr_probe *p = &sr->probes[i];
 	struct pk_netio *io = sr->senders[p->sender];
+	double was = p->sent;
 
 	p->sent = pk_net_now();
 	if (io->ops->send(io, p->data, p->len, p->ifindex) < 0) {
+		p->sent = was; /* sent in an earlier round, or never */
+		if (sr->ntotal > 0 && pk_net_err_is_gone(io->err)) {
+			/* the network failed under us: keep what we have */
+			sr->sendfail = true;
+			snprintf(sr->sendbuf, sizeof(sr->sendbuf), "%s",
+			         io->errbuf);
+			return 1;
+		}
 		sr->err = io->err;
 		snprintf(sr->errbuf, sizeof(sr->errbuf), "%s", io->errbuf);
 		r->failed = true;
 		return -1;
 	}
+	sr->ntotal++;
 	return 0;
 }
 
@@ -257,7 +321,7 @@ static int round_(struct run *r, size_t *todo, size_t ntodo, bool first)
 {
 	struct pk_sr *sr = r->sr;
 	size_t k, sent = 0;
-	int ret = 0;
+	int ret = 0, x;
 
 	if (sr->verbose)
 		say(sr, "Begin emission:\n");
@@ -287,8 +351,16 @@ static int round_(struct run *r, size_t *todo, size_t ntodo, bool first)
 				break;
 			}
 		}
-		if (send_one(r, i) < 0) {
+		x = send_one(r, i);
+		if (x < 0) {
 			ret = -1;
+			break;
+		}
+		if (x > 0) {
+			/* never sent in the first round: cannot be answered */
+			for (; first && k < ntodo; k++)
+				if (!sr->probes[todo[k]].answered)
+					r->pending--;
 			break;
 		}
 		sent++;
@@ -296,6 +368,9 @@ static int round_(struct run *r, size_t *todo, size_t ntodo, bool first)
 			ret = -1;
 			break;
 		}
+		check_receivers(r);
+		if (sr->nreceivers && !r->alive)
+			break; /* no answer could be read */
 		progress(r, sent, ntodo);
 		if (sr->inter > 0 &&
 		    wait_until(r, pk_net_now() + sr->inter, false) < 0) {
@@ -305,10 +380,12 @@ static int round_(struct run *r, size_t *todo, size_t ntodo, bool first)
 		if (sr->stopped)
 			break;
 	}
-	sr->nsent = sent;
+	/* scapy counts a round's probes as "remaining" until answered,
+	 * sent or not */
+	sr->nsent = sr->sendfail ? ntodo : sent;
 	r->hold = false;
 	progress_erase(r);
-	if (sr->verbose && ret == 0) {
+	if (sr->verbose && ret == 0 && !sr->sendfail) {
 		char line[64];
 
 		snprintf(line, sizeof(line), "Finished sending %zu packets.\n",
@@ -346,13 +423,17 @@ int pk_sr_run(struct pk_sr *sr)
 	r.sr = sr;
 	pk_buf_init(&r.key, 64);
 	pk_buf_init(&r.marks, 0);
-	sr->nrecv = sr->nans = sr->nsent = 0;
-	sr->stopped = sr->cb_error = false;
+	sr->nrecv = sr->nans = sr->nsent = sr->ntotal = sr->nlost = 0;
+	sr->stopped = sr->cb_error = sr->sendfail = false;
 	sr->err = 0;
-	sr->errbuf[0] = '\0';
+	sr->errbuf[0] = sr->sendbuf[0] = sr->lostbuf[0] = '\0';
 	todo = pk_xcalloc(sr->nprobes + 1, sizeof(*todo));
-	if (!todo || pk_match_init(&r.m, sr->nprobes) < 0) {
+	r.dead = pk_xcalloc(sr->nreceivers + 1, sizeof(*r.dead));
+	r.alive = sr->nreceivers;
+	r.next_check = pk_net_now() + CHECK_EVERY;
+	if (!todo || !r.dead || pk_match_init(&r.m, sr->nprobes) < 0) {
 		pk_xfree(todo);
+		pk_xfree(r.dead);
 		sr->err = ENOMEM;
 		snprintf(sr->errbuf, sizeof(sr->errbuf), "out of memory");
 		return -1;
@@ -372,7 +453,7 @@ int pk_sr_run(struct pk_sr *sr)
 			break;
 		}
 		first = false;
-		if (sr->stopped)
+		if (sr->stopped || sr->sendfail || (sr->nreceivers && !r.alive))
 			break;
 		n = keep_unanswered(sr, todo, ntodo);
 		if (autostop && n > 0 && r.answered != before)
@@ -397,5 +478,6 @@ int pk_sr_run(struct pk_sr *sr)
 	pk_buf_release(&r.key);
 	pk_buf_release(&r.marks);
 	pk_xfree(todo);
+	pk_xfree(r.dead);
 	return ret;
 }

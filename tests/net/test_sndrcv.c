@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -29,6 +30,13 @@ struct world {
 	struct pk_buf out;
 	bool want_progress; /* every update, no rate limit */
 	struct pk_buf prog;
+	/* the network failing under the loop */
+	size_t fail_at;     /* this send (1-based) and later fail... */
+	int fail_err;       /* ...with this errno */
+	size_t answer_upto; /* only ids below it are answered (0: all) */
+	size_t lost_after;  /* the receiver is lost after this many sends */
+	size_t nsends;
+	bool forever; /* timeout=None */
 };
 
 static int respond(void *ctx, const uint8_t *d, size_t len, struct pk_netio *io)
@@ -38,7 +46,14 @@ static int respond(void *ctx, const uint8_t *d, size_t len, struct pk_netio *io)
 	uint8_t rep[3] = {d[0], d[1], 2}, junk[3] = {0xff, 0xff, 3};
 	int i;
 
+	w->nsends++;
+	if (w->fail_at && w->nsends >= w->fail_at) {
+		io->err = w->fail_err;
+		return -1;
+	}
 	w->seen[id]++;
+	if (w->answer_upto && id >= w->answer_upto)
+		return 0;
 	for (i = 0; i < w->noise; i++)
 		pk_netio_loop_inject(io, junk, 3);
 	if (w->skip_odd && (id & 1) && w->seen[id] == 1)
@@ -46,6 +61,13 @@ static int respond(void *ctx, const uint8_t *d, size_t len, struct pk_netio *io)
 	for (i = 0; i < w->copies; i++)
 		pk_netio_loop_inject(io, rep, 3);
 	return 0;
+}
+
+static int lost(void *ctx)
+{
+	struct world *w = ctx;
+
+	return w->lost_after && w->nsends >= w->lost_after ? ENETDOWN : 0;
 }
 
 static uint8_t probes_data[4096][3];
@@ -128,6 +150,7 @@ static int run(struct world *w, struct pk_sr *sr, size_t n, int retry,
 	pk_buf_init(&w->prog, 0);
 	cfg.respond = respond;
 	cfg.respond_ctx = w;
+	cfg.lost = lost;
 	assert_int_equal(pk_netio_open(&io, &pk_netio_loop, &cfg), 0);
 	for (i = 0; i < n; i++) {
 		probes_data[i][0] = (uint8_t)(i >> 8);
@@ -144,7 +167,7 @@ static int run(struct world *w, struct pk_sr *sr, size_t n, int retry,
 	sr->nsenders = 1;
 	sr->receivers = &iop;
 	sr->nreceivers = 1;
-	sr->timeout = 0;
+	sr->timeout = w->forever ? -1 : 0;
 	sr->retry = retry;
 	sr->multi = multi;
 	sr->verbose = verbose;
@@ -329,6 +352,71 @@ static void stop_keeps_partial_results(void **state)
 	pk_buf_release(&w.out);
 }
 
+/* A send failing because the network went away, after the first probe
+ * left: the sending stops, the answers so far are kept, and the wait for
+ * answers (forever here) ends once the probes that left are answered. */
+static void send_failure_keeps_answers(void **state)
+{
+	struct world w = {.copies = 1,
+	                  .fail_at = 11,
+	                  .fail_err = ENETUNREACH,
+	                  .forever = true};
+	struct pk_sr sr;
+	size_t i;
+
+	assert_int_equal(run(&w, &sr, 100, 0, false, 1), 0);
+	assert_true(sr.sendfail);
+	assert_string_equal(sr.sendbuf, "Network is unreachable");
+	assert_int_equal(sr.ntotal, 10);
+	assert_int_equal(sr.nans, 10);
+	for (i = 0; i < 100; i++)
+		assert_int_equal(sr.probes[i].answered, i < 10);
+	/* scapy's "remaining" counts the round's probes, sent or not */
+	assert_string_equal(
+	    w.out.buf,
+	    "Begin emission:\n\nReceived 10 packets, got 10 answers, "
+	    "remaining 90 packets\n");
+	pk_buf_release(&w.out);
+}
+
+/* Before anything left, or for a fault of the packet (EMSGSIZE), a failed
+ * send is an error, as before. */
+static void send_failure_errors(void **state)
+{
+	struct world w = {.copies = 1, .fail_at = 1, .fail_err = ENETUNREACH};
+	struct pk_sr sr;
+
+	assert_int_equal(run(&w, &sr, 100, 0, false, 0), -1);
+	assert_int_equal(sr.err, ENETUNREACH);
+	assert_false(sr.sendfail);
+	pk_buf_release(&w.out);
+
+	memset(&w, 0, sizeof(w));
+	w.copies = 1;
+	w.fail_at = 5;
+	w.fail_err = EMSGSIZE;
+	assert_int_equal(run(&w, &sr, 100, 0, false, 0), -1);
+	assert_int_equal(sr.err, EMSGSIZE);
+	assert_false(sr.sendfail);
+	pk_buf_release(&w.out);
+}
+
+/* The receiver's interface goes down while sr() waits forever for
+ * answers that will never come: the wait ends, results kept. */
+static void lost_receiver_ends_wait(void **state)
+{
+	struct world w = {
+	    .copies = 1, .answer_upto = 5, .lost_after = 20, .forever = true};
+	struct pk_sr sr;
+
+	assert_int_equal(run(&w, &sr, 20, 0, false, 0), 0);
+	assert_int_equal(sr.nlost, 1);
+	assert_string_equal(sr.lostbuf, "interface 'loop' went down");
+	assert_int_equal(sr.nans, 5);
+	assert_int_equal(sr.ntotal, 20);
+	pk_buf_release(&w.out);
+}
+
 static int first_true(void *ctx, size_t probe)
 {
 	return probe >= *(size_t *)ctx;
@@ -477,6 +565,9 @@ int main(void)
 	    cmocka_unit_test(scapy_verbose_text),
 	    cmocka_unit_test(progress_line_apart_and_erased),
 	    cmocka_unit_test(stop_keeps_partial_results),
+	    cmocka_unit_test(send_failure_keeps_answers),
+	    cmocka_unit_test(send_failure_errors),
+	    cmocka_unit_test(lost_receiver_ends_wait),
 	    cmocka_unit_test(matcher_order_and_removal),
 	    cmocka_unit_test(pretty_table_like_scapy),
 	    cmocka_unit_test(route_table_and_lookup),

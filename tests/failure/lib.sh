@@ -1,0 +1,146 @@
+# lib.sh - shared set-up for the failure tests (sourced, not run).
+#
+# Each test makes two network namespaces joined by a veth pair, names
+# them after itself and its pid, and removes them on exit:
+#   $C  client, v-c, 02:00:00:00:00:01, 198.18.0.1/24, 2001:db8::1/64
+#   $P  peer,   v-p, 02:00:00:00:00:02, 198.18.0.2/24, 2001:db8::2/64
+# Addresses are from 198.18.0.0/15 and 2001:db8::/32 only, and neither
+# namespace has a route out, so nothing can leave the test. Without root
+# the test is skipped (exit 77, ctest's SKIP_RETURN_CODE).
+#
+# Events happen "in the middle" of a pktsh statement by ordering, not by
+# timing: the shell waits for something pktsh did (a line it printed, a
+# probe the peer saw) before it breaks the network, and the statement's
+# own timeout is long enough that the event always comes first.
+set -u
+unset PKTSH_OFFLINE
+SKIP=77
+PKTSH=$1
+NAME=$(basename "$0" .sh)
+
+if [ "$(id -u)" != 0 ]; then
+	echo "SKIP: network namespace tests need root (run ctest as root)"
+	exit $SKIP
+fi
+for tool in ip timeout; do
+	if ! command -v $tool >/dev/null 2>&1; then
+		echo "SKIP: '$tool' not found"
+		exit $SKIP
+	fi
+done
+
+tag=pf-$NAME-$$
+C=$tag-c
+P=$tag-p
+WORK=$(mktemp -d)
+BG=""
+
+cleanup() {
+	for pid in $BG; do
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	ip netns del $C 2>/dev/null
+	ip netns del $P 2>/dev/null
+	[ -n "${EXTRA_CLEANUP:-}" ] && eval "$EXTRA_CLEANUP"
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP PIPE
+
+die() { echo "setup failed: $*" >&2; exit 1; }
+fail() { echo "FAIL: $*"; show; exit 1; }
+inns() { ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# the pktsh run's output, for a failing test
+show() {
+	echo "--- stdout:"; cat "$WORK/out" 2>/dev/null
+	echo "--- stderr:"; cat "$WORK/err" 2>/dev/null
+}
+
+pair() {
+	ip netns add $C || die "ip netns add"
+	ip netns add $P || die "ip netns add"
+	for ns in $C $P; do
+		inns $ns ip link set lo up
+		inns $ns sysctl -qw net.ipv6.conf.all.accept_ra=0 2>/dev/null
+		inns $ns sysctl -qw net.ipv6.conf.default.accept_ra=0 2>/dev/null
+	done
+	ip link add v-c netns $C type veth peer name v-p netns $P ||
+		die "ip link add veth"
+	inns $C ip link set v-c address 02:00:00:00:00:01
+	inns $P ip link set v-p address 02:00:00:00:00:02
+	inns $C ip addr add 198.18.0.1/24 dev v-c
+	inns $P ip addr add 198.18.0.2/24 dev v-p
+	inns $C ip -6 addr add 2001:db8::1/64 dev v-c nodad
+	inns $P ip -6 addr add 2001:db8::2/64 dev v-p nodad
+	inns $C ip link set v-c up
+	inns $P ip link set v-p up
+}
+
+# start SCRIPT (a file) with pktsh in $C, in the background, line-buffered
+# output in $WORK/out and $WORK/err; $PK is its pid. A hard limit
+# (timeout -s KILL) turns a hang into a failure, never a stuck ctest.
+start_pktsh() {
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		ip netns exec $C timeout -s KILL "${LIMIT:-60}" \
+		stdbuf -oL -eL "$PKTSH" "$1" >"$WORK/out" 2>"$WORK/err" &
+	PK=$!
+	BG="$BG $PK"
+}
+
+# wait until FILE has a line containing TEXT (bounded: a set-up step)
+wait_for() {
+	n=0
+	until grep -qF -- "$2" "$1" 2>/dev/null; do
+		n=$((n + 1))
+		[ $n -gt 600 ] && fail "never saw '$2' in $1"
+		sleep 0.05
+	done
+}
+
+# wait for pktsh to end; its exit status in $STATUS
+finish() {
+	wait "$PK"
+	STATUS=$?
+	BG=""
+	[ "$STATUS" = 137 ] && fail "pktsh hung (killed after ${LIMIT:-60} s)"
+}
+
+# the output must contain this exact line
+has_line() {
+	grep -qxF -- "$2" "$WORK/$1" || fail "no line '$2' in $1"
+}
+
+# run pktsh code in $P (the peer), in the foreground
+peer() {
+	printf '%s\n' "$1" >"$WORK/peer.pk"
+	ip netns exec $P "$PKTSH" "$WORK/peer.pk" >"$WORK/peer.out" 2>&1 ||
+		{ cat "$WORK/peer.out"; fail "peer: $1"; }
+}
+
+# watch NS IFACE N FILTER: start tcpdump, return when it listens; it
+# exits after N matching frames ($WATCH is its pid)
+watch() {
+	command -v tcpdump >/dev/null 2>&1 ||
+		{ echo "SKIP: tcpdump not found"; exit $SKIP; }
+	ip netns exec "$1" tcpdump -n -l -i "$2" -c "$3" "$4" \
+		>"$WORK/watch.out" 2>"$WORK/watch.err" &
+	WATCH=$!
+	BG="$BG $WATCH"
+	wait_for "$WORK/watch.err" "listening on"
+}
+
+# exactly these lines, in this order, in $WORK/FILE
+expect() {
+	f=$1
+	shift
+	printf '%s\n' "$@" >"$WORK/want"
+	diff -u "$WORK/want" "$WORK/$f" >"$WORK/diff" ||
+		{ cat "$WORK/diff"; fail "$f differs"; }
+}
+
+ok() {
+	echo "ok: $NAME"
+	exit 0
+}
