@@ -5,11 +5,15 @@
  * leaks or hangs); after an error the VM still runs a statement and keeps
  * the globals of the statements that completed.
  *
- * Bounds, since the language is Turing complete: the VM has no step
- * budget, so a watchdog thread interrupts a run after FUZZ_MS as Ctrl-C
- * would (the evaluator polls pk_interrupted in every loop; a loop that
- * does not poll shows up as a libFuzzer timeout, a real bug). One
- * allocation above 256 MB fails (smallmem.c). Nothing else is filtered.
+ * Bounds, since the language is Turing complete: a step budget of
+ * FUZZ_STEPS loop iterations and calls (pk_vm_set_step_budget) ends a
+ * run with RuntimeError "step budget exhausted", the same on every run
+ * of an input. A watchdog thread still interrupts a run after FUZZ_MS as
+ * Ctrl-C would, for the rare input whose time goes into one C operation
+ * rather than into steps; a loop that does not poll shows up as a
+ * libFuzzer timeout, a real bug. Memory: one allocation above 256 MB
+ * fails (smallmem.c) and the ceiling of alloc.h is FUZZ_MEMORY, below
+ * libFuzzer's -rss_limit_mb. Nothing else is filtered.
  * The VM has the language and the layer classes but no live I/O and no
  * file functions (pk_net_register and pk_plist_register are not called),
  * so a fuzz input can neither send packets nor write files.
@@ -18,8 +22,11 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "pktsh/alloc.h"
 
-#define FUZZ_MS 500
+#define FUZZ_MS     1000
+#define FUZZ_STEPS  100000
+#define FUZZ_MEMORY ((size_t)512 << 20)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -38,9 +45,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size >= 7 && !memcmp(src, "#single", 7))
 		mode = PK_RUN_SINGLE;
 
+	pk_alloc_set_limit(FUZZ_MEMORY);
+	pk_vm_set_step_budget(vm, FUZZ_STEPS);
 	fuzz_deadline_start(FUZZ_MS);
 	st = pk_vm_run(vm, src, size, "<fuzz>", 1, mode);
 	fuzz_deadline_stop();
+	pk_vm_set_step_budget(vm, 0);
 	FUZZ_CHECK(st == PK_RUN_OK || st == PK_RUN_ERROR ||
 	           st == PK_RUN_INCOMPLETE || st == PK_RUN_EXIT);
 	if (st == PK_RUN_ERROR) {

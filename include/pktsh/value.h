@@ -16,6 +16,32 @@
  *     exception, and leaves every `*out` untouched (callers need not clear
  *     it).
  *
+ * CYCLES: reference counting alone never frees a cycle (`l.append(l)`,
+ * `d['x'] = d`, a closure that names itself), so a cycle collector runs
+ * as CPython's does, by trial deletion:
+ *
+ *   - An object whose type has a `traverse` hook is TRACKED from its
+ *     pk_obj_alloc() until it is freed. traverse must report every pk_val
+ *     the object owns (a reference it would pk_decref in `release`), and
+ *     `clear` must drop those same references, leaving the object valid
+ *     for `release`. Types that cannot hold other objects (str, bytes,
+ *     int ranges) or only hold untracked values leave both NULL and cost
+ *     nothing.
+ *   - A collection subtracts, for every tracked object, the references
+ *     other tracked objects hold to it. What still has references left is
+ *     held from outside (a global, the value stack, C code): it and all
+ *     it reaches survive. The rest is garbage: every such object is
+ *     cleared, then freed by the ordinary decref.
+ *   - It follows that C code must own (pk_incref) what it keeps across a
+ *     call that may run user code, which the rule above already demands;
+ *     a borrowed pointer into a container is valid only while that
+ *     container is held.
+ *   - Collections run at the evaluator's poll points (loops and calls)
+ *     once enough tracked objects were made since the last one, and in
+ *     pk_vm_free(); pk_gc_collect() runs one at once.
+ *   - On LP64 the 4 bytes after `refcnt` in struct pk_obj (padding)
+ *     belong to the collector; never copy a pk_obj header by value.
+ *
  * Immediate kinds (None, bool, int, float) carry no reference: pk_incref
  * and pk_decref are no-ops on them, so code can treat every pk_val alike.
  *
@@ -153,8 +179,22 @@ static inline void pk_val_set(pk_val *slot, pk_val v)
 }
 
 /* Allocate a zeroed object of `size` bytes with refcnt 1, or NULL (no
- * exception is set: callers raise MemoryError through pk_raise_nomem). */
+ * exception is set: callers raise MemoryError through pk_raise_nomem).
+ * Objects of a type with a `traverse` hook are tracked by the cycle
+ * collector (see CYCLES above). */
 void *pk_obj_alloc(const struct pk_type *type, size_t size);
+
+/* Callback of the `traverse` hook: called once per owned reference. */
+typedef void (*pk_visit_fn)(pk_val v, void *ctx);
+
+/*
+ * Free the unreachable cycles now; returns how many objects were freed.
+ * Safe wherever user code could run (a poll point); does nothing if a
+ * collection is already under way.
+ */
+size_t pk_gc_collect(void);
+/* Tracked objects alive (for tests). */
+size_t pk_gc_tracked(void);
 
 /* ------------------------------------------------------------------ */
 /* Calls                                                               */
@@ -308,6 +348,15 @@ struct pk_type {
 	 * a class named after this table, `<class 'name'>`.
 	 */
 	int (*classof)(struct pk_vm *vm, pk_val self, pk_val *out);
+	/*
+	 * Cycle collection (see CYCLES at the top). traverse calls
+	 * visit(v, ctx) for each reference the object owns; clear drops them
+	 * (sets the slots to None or empties the container) so the object can
+	 * be released afterwards. A type that can hold lists, dicts or other
+	 * tracked values must define both, or cycles through it leak.
+	 */
+	void (*traverse)(struct pk_obj *o, pk_visit_fn visit, void *ctx);
+	void (*clear)(struct pk_obj *o);
 };
 
 /* The kind of any value as a type name ("int", "str", "IP", ...). */

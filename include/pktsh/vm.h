@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "pktsh/buf.h"
 #include "pktsh/value.h"
@@ -101,6 +102,17 @@ extern volatile sig_atomic_t pk_interrupted;
 void pk_interrupt(void);
 int pk_check_interrupt(struct pk_vm *vm); /* 0, or -1 with KeyboardInterrupt */
 void pk_set_interrupt_hook(void (*hook)(void *), void *ctx);
+
+/*
+ * Step budget, for fuzzers and sandboxes: a run may take at most `steps`
+ * more steps (loop iterations and function calls, counted across runs
+ * until the next call), then every further step raises RuntimeError
+ * "step budget exhausted (N steps)", which `except` cannot outrun.
+ * 0 (the default) means no limit. pk_vm_steps() tells the steps taken
+ * since the budget was last set.
+ */
+void pk_vm_set_step_budget(struct pk_vm *vm, uint64_t steps);
+uint64_t pk_vm_steps(struct pk_vm *vm);
 
 /* Call depth guard used by the evaluator and recursive C code (repr of a
  * self-containing list): -1 with RecursionError past the limit. */

@@ -26,7 +26,8 @@
 #include "cli.h"
 
 static const char usage[] =
-    "usage: pktsh [-q] [-i] [-c STATEMENTS | FILE | -] [ARG...]\n";
+    "usage: pktsh [-q] [-i] [--memory-limit SIZE] [-c STATEMENTS | FILE | -] "
+    "[ARG...]\n";
 
 static const char help_text[] =
     "pktsh " PKTSH_VERSION " - the packet shell (scapy's language in C)\n"
@@ -41,6 +42,10 @@ static const char help_text[] =
     "  -c STATEMENTS   run STATEMENTS; the rest of the line is ARGs\n"
     "  -i              stay interactive after FILE or -c\n"
     "  -q              no banner\n"
+    "  --memory-limit SIZE\n"
+    "                  fail with MemoryError past SIZE bytes held (\"512M\",\n"
+    "                  \"4G\", \"none\"); default PKTSH_MEMORY_LIMIT, else half\n"
+    "                  the physical memory, at most 8G\n"
     "  -h, --help      this text\n"
     "  -V, --version   print the version\n"
     "\n"
@@ -196,8 +201,66 @@ static void sys_attrnames(pk_val self, void (*add)(void *ctx, const char *name),
 	add(ctx, "exit");
 }
 
+/*
+ * sys.setmemorylimit(size): the ceiling of alloc.h from a program, as
+ * sys.setrecursionlimit() sets the depth one. size is bytes (int) or a
+ * string as --memory-limit takes ("64M"); 0 or None: no limit.
+ */
+static int sys_setmemorylimit(struct pk_vm *vm, pk_val self,
+                              const struct pk_args *a, pk_val *out)
+{
+	static const char *const names[] = {"size"};
+	pk_val v;
+	size_t lim;
+
+	if (pk_args_parse(vm, a, "setmemorylimit", names, 1, 1, &v) < 0)
+		return -1;
+	if (pk_is_none(v)) {
+		lim = 0;
+	} else if (pk_is_str(v)) {
+		if (pk_alloc_parse_size(pk_as_str(v)->s, &lim) < 0)
+			return pk_raise(vm, &pk_exc_ValueError,
+			                "invalid memory size '%s' (want e.g. "
+			                "'512M', '4G' or 'none')",
+			                pk_as_str(v)->s);
+	} else {
+		int64_t n;
+
+		if (pk_arg_int(vm, v, "setmemorylimit", "size", &n) < 0)
+			return -1;
+		if (n < 0)
+			return pk_raise(vm, &pk_exc_ValueError,
+			                "memory limit must be >= 0");
+		lim = (size_t)n;
+	}
+	pk_alloc_set_limit(lim);
+	*out = pk_none();
+	return 0;
+}
+
+static int sys_getmemorylimit(struct pk_vm *vm, pk_val self,
+                              const struct pk_args *a, pk_val *out)
+{
+	static const char *const names[] = {""};
+	pk_val unused;
+
+	if (pk_args_parse(vm, a, "getmemorylimit", names, 0, 0, &unused) < 0)
+		return -1;
+	*out = pk_int((int64_t)pk_alloc_limit());
+	return 0;
+}
+
+static const struct pk_method sys_methods[] = {
+    {"setmemorylimit", sys_setmemorylimit,
+     "setmemorylimit(size) -> None: fail with MemoryError past size bytes"},
+    {"getmemorylimit", sys_getmemorylimit,
+     "getmemorylimit() -> int: the memory limit in bytes, 0 for none"},
+    {.name = NULL},
+};
+
 static const struct pk_type sys_type = {
     .name = "module",
+    .methods = sys_methods,
     .release = sys_release,
     .repr = sys_repr,
     .getattr = sys_getattr,
@@ -250,6 +313,22 @@ int main(int argc, char **argv)
 			quiet = true;
 		} else if (!strcmp(a, "-i")) {
 			inter = true;
+		} else if (!strcmp(a, "--memory-limit") ||
+		           !strncmp(a, "--memory-limit=", 15)) {
+			const char *v = a[14] == '=' ? a + 15 : argv[i + 1];
+			size_t lim;
+
+			if (!v || pk_alloc_parse_size(v, &lim) < 0) {
+				fprintf(
+				    stderr,
+				    "pktsh: option '--memory-limit' needs a "
+				    "size such as 512M or 4G\n%s",
+				    usage);
+				return 2;
+			}
+			if (a[14] != '=')
+				i++;
+			pk_alloc_set_limit(lim);
 		} else if (!strcmp(a, "-c")) {
 			if (i + 1 >= argc) {
 				fprintf(

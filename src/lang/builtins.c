@@ -596,6 +596,30 @@ static void lazy_release(struct pk_obj *o)
 	pk_xfree(l);
 }
 
+static void lazy_traverse(struct pk_obj *o, pk_visit_fn visit, void *ctx)
+{
+	struct lazyit *l = (struct lazyit *)o;
+	int i;
+
+	visit(l->fn, ctx);
+	for (i = 0; i < l->n; i++)
+		visit(l->its[i], ctx);
+}
+
+static void lazy_clear(struct pk_obj *o)
+{
+	struct lazyit *l = (struct lazyit *)o;
+	int i, n = l->n;
+	pk_val fn = l->fn;
+
+	/* n = 0 also makes next() report the end */
+	l->n = 0;
+	l->fn = pk_none();
+	pk_decref(fn);
+	for (i = 0; i < n; i++)
+		pk_decref(l->its[i]);
+}
+
 static int lazy_iter(struct pk_vm *vm, pk_val self, pk_val *out)
 {
 	*out = pk_incref(self);
@@ -655,7 +679,7 @@ static int lazy_next(struct pk_vm *vm, pk_val self, pk_val *out)
 				return 1;
 			}
 			pk_decref(xs[0]);
-			if (pk_interrupted && pk_check_interrupt(vm) < 0)
+			if (pk_vm_tick(vm) < 0)
 				return -1;
 		}
 		}
@@ -678,6 +702,8 @@ static const struct pk_type lazy_type = {
     .repr = lazy_repr,
     .iter = lazy_iter,
     .next = lazy_next,
+    .traverse = lazy_traverse,
+    .clear = lazy_clear,
 };
 
 static int lazy_new(struct pk_vm *vm, int mode, pk_val fn, const pk_val *src,
@@ -696,7 +722,7 @@ static int lazy_new(struct pk_vm *vm, int mode, pk_val fn, const pk_val *src,
 	l->fn = pk_incref(fn);
 	for (i = 0; i < n; i++) {
 		if (pk_iter(vm, src[i], &l->its[i]) < 0) {
-			lazy_release(&l->h);
+			pk_decref(pk_obj_take(l));
 			return -1;
 		}
 		l->n = i + 1;

@@ -27,9 +27,24 @@ static void cell_release(struct pk_obj *o)
 	pk_xfree(o);
 }
 
+static void cell_traverse(struct pk_obj *o, pk_visit_fn visit, void *ctx)
+{
+	visit(((struct cell *)o)->v, ctx);
+}
+
+static void cell_clear(struct pk_obj *o)
+{
+	pk_val v = ((struct cell *)o)->v;
+
+	((struct cell *)o)->v = pk_undef();
+	pk_decref(v);
+}
+
 static const struct pk_type cell_type = {
     .name = "cell",
     .release = cell_release,
+    .traverse = cell_traverse,
+    .clear = cell_clear,
 };
 
 static pk_val *cell_ref(pk_val c)
@@ -116,6 +131,28 @@ static void fn_release(struct pk_obj *o)
 	pk_xfree(f);
 }
 
+static void fn_traverse(struct pk_obj *o, pk_visit_fn visit, void *ctx)
+{
+	struct pk_function *f = (struct pk_function *)o;
+	int i;
+
+	for (i = 0; i < f->ndef + f->nfree; i++)
+		visit(f->vals[i], ctx);
+}
+
+static void fn_clear(struct pk_obj *o)
+{
+	struct pk_function *f = (struct pk_function *)o;
+	int i;
+
+	for (i = 0; i < f->ndef + f->nfree; i++) {
+		pk_val v = f->vals[i];
+
+		f->vals[i] = pk_none();
+		pk_decref(v);
+	}
+}
+
 static int fn_repr(struct pk_vm *vm, pk_val self, struct pk_buf *out)
 {
 	struct pk_function *f = (struct pk_function *)self.u.o;
@@ -151,6 +188,8 @@ const struct pk_type pk_type_function = {
     .call = fn_call,
     .getattr = fn_getattr,
     .hash = fn_hash,
+    .traverse = fn_traverse,
+    .clear = fn_clear,
 };
 
 /* ------------------------------------------------------------------ */
@@ -632,7 +671,7 @@ static int make_function(struct frame *f, struct fndef *d, pk_val *out)
 	}
 	for (i = 0; i < d->ndefaults; i++) {
 		if (eval(f, d->defaults[i], &fn->vals[i]) < 0) {
-			fn_release(&fn->h);
+			pk_decref(pk_obj_take(fn));
 			return -1;
 		}
 	}
@@ -808,7 +847,7 @@ static int fn_call(struct pk_vm *vm, pk_val self, const struct pk_args *a,
 	pk_val *slots;
 	int r = 0, st;
 
-	if (pk_vm_enter(vm) < 0)
+	if (pk_vm_tick(vm) < 0 || pk_vm_enter(vm) < 0)
 		return -1;
 	slots = push_slots(vm, ns);
 	if (!slots) {
@@ -1117,6 +1156,62 @@ static int eval_index(struct frame *f, struct node *n, pk_val *out)
 	return r;
 }
 
+/*
+ * A left-deep chain `a + b - c + ...` (as long as the user typed it) is
+ * evaluated by a loop over its spine, not by one C recursion per
+ * operator, so its length limit does not depend on the compiler's frame
+ * sizes.
+ */
+static int eval_binchain(struct frame *f, struct node *n, pk_val *out)
+{
+	struct node *local[64], **spine = local, *x;
+	size_t cap = 64, d = 0;
+	pk_val acc, b, res;
+	int r = -1;
+
+	for (x = n; x->kind == E_BINOP; x = x->a) {
+		if (d == cap) {
+			struct node **ns = pk_xmalloc(2 * cap * sizeof(*ns));
+
+			if (!ns) {
+				pk_raise_nomem(f->vm);
+				goto out;
+			}
+			memcpy(ns, spine, d * sizeof(*ns));
+			if (spine != local)
+				pk_xfree(spine);
+			spine = ns;
+			cap *= 2;
+		}
+		spine[d++] = x;
+	}
+	if (eval(f, x, &acc) < 0)
+		goto out;
+	while (d > 0) {
+		struct node *m = spine[--d];
+		int e;
+
+		if (eval(f, m->b, &b) < 0) {
+			pk_decref(acc);
+			goto out;
+		}
+		e = pk_binop(f->vm, (enum pk_binop)m->op, acc, b, &res);
+		pk_decref(acc);
+		pk_decref(b);
+		if (e < 0) {
+			setpos(f, m);
+			goto out;
+		}
+		acc = res;
+	}
+	*out = acc;
+	r = 0;
+out:
+	if (spine != local)
+		pk_xfree(spine);
+	return r;
+}
+
 static int eval_inner(struct frame *f, struct node *n, pk_val *out)
 {
 	struct pk_vm *vm = f->vm;
@@ -1175,6 +1270,8 @@ static int eval_inner(struct frame *f, struct node *n, pk_val *out)
 		if (pk_stack_overflow(vm))
 			return pk_raise(vm, &pk_exc_RecursionError,
 			                "maximum recursion depth exceeded");
+		if (n->a->kind == E_BINOP)
+			return eval_binchain(f, n, out);
 		if (eval(f, n->a, &a) < 0)
 			return -1;
 		if (eval(f, n->b, &b) < 0) {
@@ -1363,7 +1460,7 @@ static int exec_for(struct frame *f, struct node *s)
 		int64_t cur = rg->start;
 
 		for (i = 0; i < n; i++) {
-			if (pk_interrupted && pk_check_interrupt(vm) < 0) {
+			if (pk_vm_tick(vm) < 0) {
 				setpos(f, s);
 				st = EX_ERR;
 				break;
@@ -1392,7 +1489,7 @@ static int exec_for(struct frame *f, struct node *s)
 			if (pk_is_list(seq) ? i >= pk_as_list(seq)->len
 			                    : i >= pk_as_tuple(seq)->len)
 				break;
-			if (pk_interrupted && pk_check_interrupt(vm) < 0) {
+			if (pk_vm_tick(vm) < 0) {
 				setpos(f, s);
 				st = EX_ERR;
 				break;
@@ -1421,7 +1518,7 @@ static int exec_for(struct frame *f, struct node *s)
 		for (;;) {
 			int r;
 
-			if (pk_interrupted && pk_check_interrupt(vm) < 0) {
+			if (pk_vm_tick(vm) < 0) {
 				setpos(f, s);
 				st = EX_ERR;
 				break;
@@ -1465,7 +1562,7 @@ static int exec_while(struct frame *f, struct node *s)
 		bool t;
 		int r;
 
-		if (pk_interrupted && pk_check_interrupt(vm) < 0) {
+		if (pk_vm_tick(vm) < 0) {
 			setpos(f, s);
 			return EX_ERR;
 		}

@@ -133,6 +133,26 @@ static void exc_release(struct pk_obj *o)
 	pk_xfree(e);
 }
 
+static void exc_traverse(struct pk_obj *o, pk_visit_fn visit, void *ctx)
+{
+	struct pk_exc *e = (struct pk_exc *)o;
+
+	visit(e->msg, ctx);
+	visit(e->arg, ctx);
+	visit(e->args, ctx);
+}
+
+static void exc_clear(struct pk_obj *o)
+{
+	struct pk_exc *e = (struct pk_exc *)o;
+	pk_val v[3] = {e->msg, e->arg, e->args};
+	int i;
+
+	e->msg = e->arg = e->args = pk_undef();
+	for (i = 0; i < 3; i++)
+		pk_decref(v[i]);
+}
+
 static int exc_repr(struct pk_vm *vm, pk_val self, struct pk_buf *out)
 {
 	struct pk_exc *e = (struct pk_exc *)self.u.o;
@@ -193,6 +213,8 @@ const struct pk_type pk_type_exc = {
     .getattr = exc_getattr,
     .attrnames = exc_attrnames,
     .hash = exctype_hash,
+    .traverse = exc_traverse,
+    .clear = exc_clear,
 };
 
 static pk_val exc_alloc(struct pk_vm *vm, const struct pk_exctype *t,
@@ -295,8 +317,22 @@ int pk_raise_key(struct pk_vm *vm, pk_val key)
 
 int pk_raise_nomem(struct pk_vm *vm)
 {
+	char lim[32];
+	int r;
+
 	if (!vm)
 		return -1;
+	if (pk_alloc_limit_hit()) {
+		/* the ceiling, not malloc: there is room to say so */
+		pk_alloc_format_size(lim, sizeof(lim), pk_alloc_limit());
+		pk_alloc_bypass_limit(true);
+		r = pk_raise(vm, &pk_exc_MemoryError,
+		             "memory limit of %s reached (raise it with "
+		             "--memory-limit SIZE or PKTSH_MEMORY_LIMIT=SIZE)",
+		             lim);
+		pk_alloc_bypass_limit(false);
+		return r;
+	}
 	return pk_exc_set(vm, pk_incref(vm->nomem));
 }
 

@@ -4,6 +4,7 @@
  * printf-style `%` formatting, format specs and str.format().
  */
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,6 +149,33 @@ struct spec {
 	int width, prec; /* -1: none */
 };
 
+/*
+ * Digits of a width or precision at s[*i]. A value past INT_MAX cannot be
+ * honoured: 2 GiB of padding is a MemoryError (as in Python), a precision
+ * that large a ValueError; anything below is honoured, within the memory
+ * ceiling.
+ */
+static int parse_num(struct pk_vm *vm, const char *s, size_t n, size_t *i,
+                     bool prec, int *out)
+{
+	int64_t v = 0;
+	bool big = false;
+
+	while (*i < n && isdigit((unsigned char)s[*i])) {
+		if (v <= INT_MAX)
+			v = v * 10 + (s[*i] - '0');
+		if (v > INT_MAX)
+			big = true;
+		(*i)++;
+	}
+	if (big)
+		return prec ? pk_raise(vm, &pk_exc_ValueError,
+		                       "precision too big")
+		            : pk_raise_nomem(vm);
+	*out = (int)v;
+	return 0;
+}
+
 static int parse_spec(struct pk_vm *vm, const char *s, size_t n,
                       struct spec *sp)
 {
@@ -174,12 +202,9 @@ static int parse_spec(struct pk_vm *vm, const char *s, size_t n,
 		sp->zero = true;
 		i++;
 	}
-	if (i < n && isdigit((unsigned char)s[i])) {
-		sp->width = 0;
-		while (i < n && isdigit((unsigned char)s[i]) &&
-		       sp->width < 100000)
-			sp->width = sp->width * 10 + (s[i++] - '0');
-	}
+	if (i < n && isdigit((unsigned char)s[i]) &&
+	    parse_num(vm, s, n, &i, false, &sp->width) < 0)
+		return -1;
 	if (i < n && (s[i] == ',' || s[i] == '_'))
 		sp->group = s[i++];
 	if (i < n && s[i] == '.') {
@@ -188,9 +213,8 @@ static int parse_spec(struct pk_vm *vm, const char *s, size_t n,
 		if (i >= n || !isdigit((unsigned char)s[i]))
 			return pk_raise(vm, &pk_exc_ValueError,
 			                "format specifier missing precision");
-		while (i < n && isdigit((unsigned char)s[i]) &&
-		       sp->prec < 100000)
-			sp->prec = sp->prec * 10 + (s[i++] - '0');
+		if (parse_num(vm, s, n, &i, true, &sp->prec) < 0)
+			return -1;
 	}
 	if (i < n)
 		sp->type = s[i++];
@@ -466,6 +490,7 @@ int pk_percent_format(struct pk_vm *vm, pk_val fmtv, pk_val args, pk_val *out)
 		pk_val arg;
 		char c;
 		int r = 0;
+		int64_t w;
 
 		if (f[i] != '%') {
 			size_t j = i;
@@ -531,18 +556,19 @@ int pk_percent_format(struct pk_vm *vm, pk_val fmtv, pk_val args, pk_val *out)
 				pk_raise(vm, &pk_exc_TypeError, "* wants int");
 				goto fail_key;
 			}
-			sp.width = (int)argv[ai++].u.i;
+			w = argv[ai++].u.i;
+			if (w < -(int64_t)INT_MAX || w > INT_MAX) {
+				pk_raise_nomem(vm);
+				goto fail_key;
+			}
+			sp.width = (int)w;
 			if (sp.width < 0) {
 				sp.align = '<';
 				sp.width = -sp.width;
 			}
-		} else {
-			while (i < n && isdigit((unsigned char)f[i])) {
-				sp.width = (sp.width < 0 ? 0 : sp.width) * 10 +
-				           (f[i++] - '0');
-				if (sp.width > 100000)
-					sp.width = 100000;
-			}
+		} else if (i < n && isdigit((unsigned char)f[i])) {
+			if (parse_num(vm, f, n, &i, false, &sp.width) < 0)
+				goto fail_key;
 		}
 		if (i < n && f[i] == '.') {
 			i++;
@@ -554,13 +580,16 @@ int pk_percent_format(struct pk_vm *vm, pk_val fmtv, pk_val args, pk_val *out)
 					         "* wants int");
 					goto fail_key;
 				}
-				sp.prec = (int)argv[ai++].u.i;
-			} else {
-				while (i < n && isdigit((unsigned char)f[i])) {
-					sp.prec = sp.prec * 10 + (f[i++] - '0');
-					if (sp.prec > 10000)
-						sp.prec = 10000;
+				w = argv[ai++].u.i;
+				if (w > INT_MAX) {
+					pk_raise(vm, &pk_exc_OverflowError,
+					         "precision too big");
+					goto fail_key;
 				}
+				sp.prec = w < 0 ? 0 : (int)w;
+			} else if (parse_num(vm, f, n, &i, true, &sp.prec) <
+			           0) {
+				goto fail_key;
 			}
 		}
 		while (i < n && strchr("hlL", f[i]))

@@ -70,7 +70,56 @@ struct pk_vm {
 	pk_val handling; /* exception an except block handles (bare raise) */
 	int run_mode;
 	int fn_depth; /* >0 while executing a def body */
+
+	/* step counting (pk_vm_tick): ticks counts down from tick_period */
+	int64_t ticks, tick_period;
+	uint64_t steps, step_budget; /* budget 0: unlimited */
 };
+
+#define PK_TICK_PERIOD 1024
+
+int pk_vm_poll(struct pk_vm *vm);
+/*
+ * One step of a loop or a call: the evaluator's poll point. Cheap (a
+ * decrement); every PK_TICK_PERIOD steps, or on Ctrl-C, pk_vm_poll()
+ * checks the interrupt, the step budget and the cycle collector.
+ */
+static inline int pk_vm_tick(struct pk_vm *vm)
+{
+	if (__builtin_expect(pk_interrupted || --vm->ticks <= 0, 0))
+		return pk_vm_poll(vm);
+	return 0;
+}
+
+/* --- cycle collector (gc.c) --- */
+void pk_gc_track_(struct pk_obj *o); /* o must not be tracked yet */
+void pk_gc_untrack_(struct pk_obj *o);
+bool pk_gc_is_tracked_(struct pk_obj *o);
+/* The collector's index of o (0: not tracked), in the padding after
+ * refcnt (value.h, CYCLES): read without touching o's type. */
+static inline uint32_t *pk_gc_slot_(struct pk_obj *o)
+{
+	return (uint32_t *)(void *)((char *)o + sizeof(uint32_t));
+}
+bool pk_gc_due(void); /* enough tracked objects made for a collection */
+/*
+ * Tuples and lists are tracked lazily: only once they hold an item that
+ * can lead to a cycle. Untracked tuples never change (so they never can);
+ * any other value of a tracked type can, lists included.
+ */
+static inline bool pk_gc_trackable_(pk_val v)
+{
+	return v.kind == PK_K_OBJ && v.u.o->type->traverse &&
+	       (v.u.o->type != &pk_type_tuple || *pk_gc_slot_(v.u.o));
+}
+static inline void pk_gc_note_(pk_val container, pk_val item)
+{
+	if (!*pk_gc_slot_(container.u.o) && pk_gc_trackable_(item))
+		pk_gc_track_(container.u.o);
+}
+/* A tuple or list filled by hand (items[] written directly). */
+void pk_tuple_note_all(pk_val t);
+void pk_list_note_all(pk_val l);
 
 /* --- globals --- */
 struct pk_gslot *pk_vm_gslot(struct pk_vm *vm, struct pk_str *name);

@@ -242,7 +242,7 @@ int pk_foreach(struct pk_vm *vm, pk_val v,
 
 		pk_incref(v);
 		for (i = 0; i < pk_as_list(v)->len; i++) {
-			if (pk_interrupted && pk_check_interrupt(vm) < 0) {
+			if (pk_vm_tick(vm) < 0) {
 				r = -1;
 				goto list_done;
 			}
@@ -264,7 +264,7 @@ int pk_foreach(struct pk_vm *vm, pk_val v,
 
 		for (i = 0; i < n;
 		     i++, cur = (int64_t)((uint64_t)cur + (uint64_t)rg->step)) {
-			if (pk_interrupted && pk_check_interrupt(vm) < 0)
+			if (pk_vm_tick(vm) < 0)
 				return -1;
 			r = cb(vm, pk_int(cur), ctx);
 			if (r)
@@ -275,7 +275,7 @@ int pk_foreach(struct pk_vm *vm, pk_val v,
 	if (pk_iter(vm, v, &it) < 0)
 		return -1;
 	for (;;) {
-		if (pk_interrupted && pk_check_interrupt(vm) < 0) {
+		if (pk_vm_tick(vm) < 0) {
 			r = -1;
 			break;
 		}
@@ -405,17 +405,26 @@ int pk_hash(struct pk_vm *vm, pk_val v, uint64_t *out)
 	}
 	t = v.u.o->type;
 	if (t == &pk_type_tuple) {
+		/* nested 10**5 deep, the recursion needs a guard; without a
+		 * VM (the type's hash hook) the depth is counted here */
+		static unsigned depth;
 		struct pk_tuple *tp = pk_as_tuple(v);
 		uint64_t h = 0x345678, x = 0;
 		size_t i;
+		int r = 0;
 
-		for (i = 0; i < tp->len; i++) {
-			if (pk_hash(vm, tp->items[i], &x) < 0)
-				return -1;
+		if (vm ? pk_vm_enter(vm) < 0 : depth >= 1000)
+			return -1;
+		depth++;
+		for (i = 0; i < tp->len && !r; i++) {
+			r = pk_hash(vm, tp->items[i], &x);
 			h = (h ^ x) * 1000003 + i;
 		}
+		depth--;
+		if (vm)
+			pk_vm_leave(vm);
 		*out = h;
-		return 0;
+		return r;
 	}
 	if (!t->hash) {
 		if (!vm)
@@ -460,6 +469,31 @@ static int seq_eq(struct pk_vm *vm, const pk_val *a, size_t na, const pk_val *b,
 		}
 	}
 	pk_vm_leave(vm);
+	*out = true;
+	return 0;
+}
+
+static int dict_eq(struct pk_vm *vm, pk_val a, pk_val b, bool *out)
+{
+	size_t pos = 0;
+	pk_val k, v, w;
+
+	*out = false;
+	if (pk_dict_len(a) != pk_dict_len(b))
+		return 0;
+	while (pk_dict_next(a, &pos, &k, &v)) {
+		int r = pk_dict_get(vm, b, k, &w);
+		bool e;
+
+		if (r < 0)
+			return -1;
+		if (!r)
+			return 0;
+		if (pk_eq(vm, v, w, &e) < 0)
+			return -1;
+		if (!e)
+			return 0;
+	}
 	*out = true;
 	return 0;
 }
@@ -522,27 +556,14 @@ int pk_eq(struct pk_vm *vm, pk_val a, pk_val b, bool *out)
 			    vm, pk_as_tuple(a)->items, pk_as_tuple(a)->len,
 			    pk_as_tuple(b)->items, pk_as_tuple(b)->len, out);
 		if (ta == &pk_type_dict) {
-			size_t pos = 0;
-			pk_val k, v, w;
+			int r;
 
-			*out = false;
-			if (pk_dict_len(a) != pk_dict_len(b))
-				return 0;
-			while (pk_dict_next(a, &pos, &k, &v)) {
-				int r = pk_dict_get(vm, b, k, &w);
-				bool e;
-
-				if (r < 0)
-					return -1;
-				if (!r)
-					return 0;
-				if (pk_eq(vm, v, w, &e) < 0)
-					return -1;
-				if (!e)
-					return 0;
-			}
-			*out = true;
-			return 0;
+			if (vm && pk_vm_enter(vm) < 0)
+				return -1;
+			r = dict_eq(vm, a, b, out);
+			if (vm)
+				pk_vm_leave(vm);
+			return r;
 		}
 		if (ta == &pk_type_range) {
 			struct pk_range *x = (void *)a.u.o, *y = (void *)b.u.o;
@@ -1018,6 +1039,7 @@ static int repeat(struct pk_vm *vm, pk_val seq, int64_t n, pk_val *out)
 					pk_as_list(r)->items[k++] =
 					    pk_incref(items[j]);
 			pk_as_list(r)->len = k;
+			pk_list_note_all(r);
 		} else {
 			r = pk_tuple_new(vm, len * (size_t)n);
 			if (pk_is_undef(r))
@@ -1026,6 +1048,8 @@ static int repeat(struct pk_vm *vm, pk_val seq, int64_t n, pk_val *out)
 				for (j = 0; j < len; j++)
 					pk_as_tuple(r)->items[k++] =
 					    pk_incref(items[j]);
+			if (n > 0)
+				pk_tuple_note_all(r);
 		}
 	}
 	if (pk_is_undef(r))
@@ -1070,6 +1094,7 @@ static int concat(struct pk_vm *vm, pk_val a, pk_val b, pk_val *out)
 			for (i = 0; i < ny; i++)
 				pk_as_list(r)->items[nx + i] = pk_incref(y[i]);
 			pk_as_list(r)->len = nx + ny;
+			pk_list_note_all(r);
 		} else {
 			x = pk_as_tuple(a)->items;
 			nx = pk_as_tuple(a)->len;
@@ -1082,6 +1107,7 @@ static int concat(struct pk_vm *vm, pk_val a, pk_val b, pk_val *out)
 				pk_as_tuple(r)->items[i] = pk_incref(x[i]);
 			for (i = 0; i < ny; i++)
 				pk_as_tuple(r)->items[nx + i] = pk_incref(y[i]);
+			pk_tuple_note_all(r);
 		}
 	}
 	if (pk_is_undef(r))

@@ -272,10 +272,19 @@ static void expect_close(struct parser *p, enum tok t, const struct token *open)
 	         open->col);
 }
 
+static bool is_open(enum tok t)
+{
+	return t == T_LPAREN || t == T_LBRACK || t == T_LBRACE;
+}
+
 static void enter(struct parser *p)
 {
-	if (++p->depth > MAX_DEPTH)
-		error_at(p, &p->tok, "too many nested parentheses");
+	if (++p->depth > MAX_DEPTH) {
+		/* brackets or a chain of operators (`- - - 1`, `not not x`) */
+		if (is_open(p->tok.type) || is_open(p->prev.type))
+			error_at(p, &p->tok, "too many nested parentheses");
+		error_at(p, &p->tok, "expression nested too deeply");
+	}
 }
 
 static void leave(struct parser *p)
@@ -2211,18 +2220,60 @@ static struct node *parse_with(struct parser *p)
 	return items.v[0];
 }
 
+/*
+ * import / from ... import: checked as Python's grammar has them, then
+ * ignored (the modules scapy scripts import are either built in or not
+ * available), so a bare `import` is a syntax error as in Python.
+ */
+static void import_name(struct parser *p)
+{
+	if (!accept(p, T_NAME))
+		syntax(p);
+	while (accept(p, T_DOT))
+		if (!accept(p, T_NAME))
+			syntax(p);
+}
+
+static void import_as(struct parser *p)
+{
+	if (accept(p, T_AS) && !accept(p, T_NAME))
+		syntax(p);
+}
+
 static void skip_import(struct parser *p)
 {
-	int depth = 0;
+	bool paren;
 
-	while (!check(p, T_EOF) &&
-	       !(depth == 0 && (check(p, T_NEWLINE) || check(p, T_SEMI)))) {
-		if (check(p, T_LPAREN))
-			depth++;
-		else if (check(p, T_RPAREN))
-			depth--;
-		next(p);
+	if (accept(p, T_IMPORT)) {
+		do {
+			import_name(p);
+			import_as(p);
+		} while (accept(p, T_COMMA));
+		return;
 	}
+	expect(p, T_FROM);
+	if (accept(p, T_DOT)) {
+		while (accept(p, T_DOT))
+			;
+		if (check(p, T_NAME))
+			import_name(p);
+	} else {
+		import_name(p);
+	}
+	if (!accept(p, T_IMPORT))
+		syntax(p);
+	if (accept(p, T_STAR))
+		return;
+	paren = accept(p, T_LPAREN);
+	do {
+		if (paren && check(p, T_RPAREN))
+			break;
+		if (!accept(p, T_NAME))
+			syntax(p);
+		import_as(p);
+	} while (accept(p, T_COMMA));
+	if (paren)
+		expect(p, T_RPAREN);
 }
 
 static int aug_op(enum tok t)
@@ -2358,6 +2409,13 @@ static struct node *parse_small(struct parser *p)
 					error_at(p, &p->tok,
 					         "'yield' is not supported");
 				value = parse_testlist_star(p);
+			}
+			if (value->kind == E_STARRED) {
+				struct token at = {T_NAME, NULL, 0, value->line,
+				                   value->col};
+
+				error_at(p, &at,
+				         "can't use starred expression here");
 			}
 			for (i = 0; i < targets.n; i++) {
 				check_target(p, targets.v[i], false);

@@ -21,6 +21,9 @@ void *pk_obj_alloc(const struct pk_type *type, size_t size)
 		return NULL;
 	o->refcnt = 1;
 	o->type = type;
+	/* tuples and lists: once they hold a container (pk_gc_note_) */
+	if (type->traverse && type != &pk_type_tuple && type != &pk_type_list)
+		pk_gc_track_(o);
 	return o;
 }
 
@@ -40,6 +43,8 @@ static size_t free_npending, free_cap;
 static void release_one(struct pk_obj *o)
 {
 	free_depth++;
+	if (*pk_gc_slot_(o))
+		pk_gc_untrack_(o);
 	if (o->type->release)
 		o->type->release(o);
 	else
@@ -361,7 +366,7 @@ pk_val pk_list_new(struct pk_vm *vm, size_t cap)
 	if (cap) {
 		l->items = pk_xmalloc(cap * sizeof(pk_val));
 		if (!l->items) {
-			pk_xfree(l);
+			pk_decref(pk_obj_take(l));
 			pk_raise_nomem(vm);
 			return pk_undef();
 		}
@@ -400,6 +405,7 @@ int pk_list_append(struct pk_vm *vm, pk_val list, pk_val item)
 	if (l->len == l->cap && list_reserve(vm, l, 1) < 0)
 		return -1;
 	l->items[l->len++] = pk_incref(item);
+	pk_gc_note_(list, item);
 	return 0;
 }
 
@@ -412,6 +418,7 @@ int pk_list_append_take(struct pk_vm *vm, pk_val list, pk_val item)
 		return -1;
 	}
 	l->items[l->len++] = item;
+	pk_gc_note_(list, item);
 	return 0;
 }
 
@@ -425,7 +432,16 @@ pk_val pk_list_from(struct pk_vm *vm, const pk_val *v, size_t n)
 	for (i = 0; i < n; i++)
 		pk_as_list(l)->items[i] = pk_incref(v[i]);
 	pk_as_list(l)->len = n;
+	pk_list_note_all(l);
 	return l;
+}
+
+void pk_list_note_all(pk_val l)
+{
+	size_t i;
+
+	for (i = 0; i < pk_as_list(l)->len && !*pk_gc_slot_(l.u.o); i++)
+		pk_gc_note_(l, pk_as_list(l)->items[i]);
 }
 
 static void list_release(struct pk_obj *o)
@@ -439,35 +455,102 @@ static void list_release(struct pk_obj *o)
 	pk_xfree(l);
 }
 
-static int seq_repr(struct pk_vm *vm, const pk_val *v, size_t n,
+static void list_traverse(struct pk_obj *o, pk_visit_fn visit, void *ctx)
+{
+	struct pk_list *l = (struct pk_list *)o;
+	size_t i;
+
+	for (i = 0; i < l->len; i++)
+		visit(l->items[i], ctx);
+}
+
+static void list_clear(struct pk_obj *o)
+{
+	struct pk_list *l = (struct pk_list *)o;
+	size_t i, n = l->len;
+
+	/* emptied first: the decrefs below must not see the items again */
+	l->len = 0;
+	for (i = 0; i < n; i++)
+		pk_decref(l->items[i]);
+}
+
+/*
+ * Containers being printed, innermost last (Python's Py_ReprEnter): a
+ * container met again inside itself prints as "[...]", "{...}" or
+ * "(...)" instead of recursing forever.
+ */
+static struct pk_obj **repr_stack;
+static size_t repr_n, repr_cap;
+
+/* 1: o is already being printed; 0: pushed; 2: not pushed (no memory) */
+static int repr_enter(struct pk_obj *o)
+{
+	size_t i;
+
+	for (i = 0; i < repr_n; i++)
+		if (repr_stack[i] == o)
+			return 1;
+	if (repr_n == repr_cap) {
+		size_t nc = repr_cap ? repr_cap * 2 : 16;
+		struct pk_obj **ns = pk_xrealloc(repr_stack, nc * sizeof(*ns));
+
+		if (!ns)
+			return 2;
+		repr_stack = ns;
+		repr_cap = nc;
+	}
+	repr_stack[repr_n++] = o;
+	return 0;
+}
+
+static void repr_leave(int entered)
+{
+	if (entered == 0 && --repr_n == 0) {
+		pk_xfree(repr_stack);
+		repr_stack = NULL;
+		repr_cap = 0;
+	}
+}
+
+static int seq_repr(struct pk_vm *vm, pk_val self, const pk_val *v, size_t n,
                     const char *open, const char *close, bool one_comma,
                     struct pk_buf *out)
 {
 	size_t i;
+	int entered, r = -1;
 
+	entered = repr_enter(self.u.o);
+	if (entered == 1) {
+		pk_buf_addf(out, "%s...%s", open, close);
+		return 0;
+	}
 	if (pk_vm_enter(vm) < 0)
-		return -1;
+		goto out;
 	pk_buf_addstr(out, open);
 	for (i = 0; i < n; i++) {
 		if (i)
 			pk_buf_addstr(out, ", ");
 		if (pk_repr(vm, v[i], out) < 0) {
 			pk_vm_leave(vm);
-			return -1;
+			goto out;
 		}
 	}
 	if (n == 1 && one_comma)
 		pk_buf_addch(out, ',');
 	pk_buf_addstr(out, close);
 	pk_vm_leave(vm);
-	return 0;
+	r = 0;
+out:
+	repr_leave(entered);
+	return r;
 }
 
 static int list_repr(struct pk_vm *vm, pk_val self, struct pk_buf *out)
 {
 	struct pk_list *l = pk_as_list(self);
 
-	return seq_repr(vm, l->items, l->len, "[", "]", false, out);
+	return seq_repr(vm, self, l->items, l->len, "[", "]", false, out);
 }
 
 static int list_setitem(struct pk_vm *vm, pk_val self, pk_val key, pk_val v)
@@ -512,6 +595,7 @@ static int list_setitem(struct pk_vm *vm, pk_val self, pk_val key, pk_val v)
 		for (j = 0; j < (int64_t)src->len; j++)
 			l->items[st + j] = pk_incref(src->items[j]);
 		l->len = newlen;
+		pk_list_note_all(self);
 		pk_decref(items);
 		return 0;
 	}
@@ -532,6 +616,7 @@ static int list_setitem(struct pk_vm *vm, pk_val self, pk_val key, pk_val v)
 		return 0;
 	}
 	pk_val_set(&l->items[i], v);
+	pk_gc_note_(self, v);
 	return 0;
 }
 
@@ -544,6 +629,8 @@ const struct pk_type pk_type_list = {
     .getitem = seq_getitem,
     .setitem = list_setitem,
     .methods = pk_list_methods,
+    .traverse = list_traverse,
+    .clear = list_clear,
 };
 
 /* ------------------------------------------------------------------ */
@@ -567,12 +654,31 @@ pk_val pk_tuple_new(struct pk_vm *vm, size_t len)
 	return pk_obj_take(t);
 }
 
+/*
+ * Most tuples hold ints and strings (call arguments, dict items, field
+ * pairs) and can be in no cycle: a tuple is tracked by the collector only
+ * once an item that can be (a tracked type) is put in it.
+ */
+static inline void tuple_note(pk_val t, pk_val item)
+{
+	pk_gc_note_(t, item);
+}
+
+void pk_tuple_note_all(pk_val t)
+{
+	size_t i;
+
+	for (i = 0; i < pk_as_tuple(t)->len; i++)
+		tuple_note(t, pk_as_tuple(t)->items[i]);
+}
+
 void pk_tuple_set_take(pk_val tuple, size_t i, pk_val item)
 {
 	struct pk_tuple *t = pk_as_tuple(tuple);
 
 	pk_decref(t->items[i]);
 	t->items[i] = item;
+	tuple_note(tuple, item);
 }
 
 pk_val pk_tuple_pair(struct pk_vm *vm, pk_val a, pk_val b)
@@ -583,6 +689,8 @@ pk_val pk_tuple_pair(struct pk_vm *vm, pk_val a, pk_val b)
 		return t;
 	pk_as_tuple(t)->items[0] = pk_incref(a);
 	pk_as_tuple(t)->items[1] = pk_incref(b);
+	tuple_note(t, a);
+	tuple_note(t, b);
 	return t;
 }
 
@@ -593,8 +701,10 @@ pk_val pk_tuple_from(struct pk_vm *vm, const pk_val *v, size_t n)
 
 	if (pk_is_undef(t))
 		return t;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		pk_as_tuple(t)->items[i] = pk_incref(v[i]);
+		tuple_note(t, v[i]);
+	}
 	return t;
 }
 
@@ -608,11 +718,33 @@ static void tuple_release(struct pk_obj *o)
 	pk_xfree(t);
 }
 
+static void tuple_traverse(struct pk_obj *o, pk_visit_fn visit, void *ctx)
+{
+	struct pk_tuple *t = (struct pk_tuple *)o;
+	size_t i;
+
+	for (i = 0; i < t->len; i++)
+		visit(t->items[i], ctx);
+}
+
+static void tuple_clear(struct pk_obj *o)
+{
+	struct pk_tuple *t = (struct pk_tuple *)o;
+	size_t i;
+
+	for (i = 0; i < t->len; i++) {
+		pk_val v = t->items[i];
+
+		t->items[i] = pk_none();
+		pk_decref(v);
+	}
+}
+
 static int tuple_repr(struct pk_vm *vm, pk_val self, struct pk_buf *out)
 {
 	struct pk_tuple *t = pk_as_tuple(self);
 
-	return seq_repr(vm, t->items, t->len, "(", ")", true, out);
+	return seq_repr(vm, self, t->items, t->len, "(", ")", true, out);
 }
 
 static uint64_t mix64(uint64_t x)
@@ -647,6 +779,8 @@ const struct pk_type pk_type_tuple = {
     .getitem = seq_getitem,
     .hash = tuple_hash,
     .methods = pk_tuple_methods,
+    .traverse = tuple_traverse,
+    .clear = tuple_clear,
 };
 
 /* ------------------------------------------------------------------ */
@@ -675,6 +809,35 @@ static void dict_release(struct pk_obj *o)
 	pk_xfree(d->ent);
 	pk_xfree(d->idx);
 	pk_xfree(d);
+}
+
+static void dict_traverse(struct pk_obj *o, pk_visit_fn visit, void *ctx)
+{
+	struct pk_dict *d = (struct pk_dict *)o;
+	size_t i;
+
+	for (i = 0; i < d->nent; i++) {
+		visit(d->ent[i].key, ctx);
+		visit(d->ent[i].val, ctx);
+	}
+}
+
+/* every entry becomes a deleted one, so the dict stays consistent */
+static void dict_clear(struct pk_obj *o)
+{
+	struct pk_dict *d = (struct pk_dict *)o;
+	size_t i;
+
+	for (i = 0; i < d->nent; i++) {
+		pk_val k = d->ent[i].key, v = d->ent[i].val;
+
+		d->ent[i].key = pk_undef();
+		d->ent[i].val = pk_undef();
+		if (!pk_is_undef(k))
+			d->n--;
+		pk_decref(k);
+		pk_decref(v);
+	}
 }
 
 static int key_eq(struct pk_vm *vm, pk_val a, pk_val b, bool *out)
@@ -892,9 +1055,16 @@ static int dict_repr(struct pk_vm *vm, pk_val self, struct pk_buf *out)
 	size_t pos = 0;
 	pk_val k, v;
 	bool first = true;
+	int entered = repr_enter(self.u.o);
 
-	if (pk_vm_enter(vm) < 0)
+	if (entered == 1) {
+		pk_buf_addstr(out, "{...}");
+		return 0;
+	}
+	if (pk_vm_enter(vm) < 0) {
+		repr_leave(entered);
 		return -1;
+	}
 	pk_buf_addch(out, '{');
 	while (pk_dict_next(self, &pos, &k, &v)) {
 		if (!first)
@@ -908,9 +1078,11 @@ static int dict_repr(struct pk_vm *vm, pk_val self, struct pk_buf *out)
 	}
 	pk_buf_addch(out, '}');
 	pk_vm_leave(vm);
+	repr_leave(entered);
 	return 0;
 fail:
 	pk_vm_leave(vm);
+	repr_leave(entered);
 	return -1;
 }
 
@@ -961,6 +1133,8 @@ const struct pk_type pk_type_dict = {
     .iter = seq_iter,
     .contains = dict_contains,
     .methods = pk_dict_methods,
+    .traverse = dict_traverse,
+    .clear = dict_clear,
 };
 
 /* ------------------------------------------------------------------ */
@@ -1144,6 +1318,30 @@ static void seqiter_release(struct pk_obj *o)
 	pk_xfree(o);
 }
 
+/* iterators, views and bound methods hold one value */
+static void one_traverse(pk_val v, pk_visit_fn visit, void *ctx)
+{
+	visit(v, ctx);
+}
+
+static void one_clear(pk_val *slot)
+{
+	pk_val v = *slot;
+
+	*slot = pk_none();
+	pk_decref(v);
+}
+
+static void seqiter_traverse(struct pk_obj *o, pk_visit_fn visit, void *ctx)
+{
+	one_traverse(((struct seqiter *)o)->seq, visit, ctx);
+}
+
+static void seqiter_clear(struct pk_obj *o)
+{
+	one_clear(&((struct seqiter *)o)->seq);
+}
+
 static int seqiter_new(struct pk_vm *vm, pk_val seq, int mode, pk_val *out)
 {
 	struct seqiter *it = pk_obj_alloc(&pk_type_seqiter, sizeof(*it));
@@ -1214,6 +1412,8 @@ const struct pk_type pk_type_seqiter = {
     .release = seqiter_release,
     .iter = iter_self,
     .next = seqiter_next,
+    .traverse = seqiter_traverse,
+    .clear = seqiter_clear,
 };
 
 static int seq_len(struct pk_vm *vm, pk_val self, int64_t *out)
@@ -1285,6 +1485,16 @@ static void dictview_release(struct pk_obj *o)
 {
 	pk_decref(((struct dictview *)o)->d);
 	pk_xfree(o);
+}
+
+static void dictview_traverse(struct pk_obj *o, pk_visit_fn visit, void *ctx)
+{
+	one_traverse(((struct dictview *)o)->d, visit, ctx);
+}
+
+static void dictview_clear(struct pk_obj *o)
+{
+	one_clear(&((struct dictview *)o)->d);
 }
 
 static int dictview_iter(struct pk_vm *vm, pk_val self, pk_val *out)
@@ -1359,6 +1569,8 @@ const struct pk_type pk_type_dictview = {
     .iter = dictview_iter,
     .len = dictview_len,
     .contains = dictview_contains,
+    .traverse = dictview_traverse,
+    .clear = dictview_clear,
 };
 
 pk_val pk_dictview_new(struct pk_vm *vm, pk_val d, int mode);
@@ -1520,13 +1732,16 @@ int pk_seq_slice(struct pk_vm *vm, pk_val seq, pk_val a, pk_val b, pk_val c,
 					pk_as_list(r)->items[i] =
 					    pk_incref(items[st + i * step]);
 				pk_as_list(r)->len = (size_t)cnt;
+				pk_list_note_all(r);
 			}
 		} else {
 			r = pk_tuple_new(vm, (size_t)cnt);
-			if (!pk_is_undef(r))
+			if (!pk_is_undef(r)) {
 				for (i = 0; i < cnt; i++)
 					pk_as_tuple(r)->items[i] =
 					    pk_incref(items[st + i * step]);
+				pk_tuple_note_all(r);
+			}
 		}
 	}
 	if (pk_is_undef(r))
@@ -1555,6 +1770,16 @@ static void cfunc_release(struct pk_obj *o)
 {
 	pk_decref(((struct pk_cfunc *)o)->self);
 	pk_xfree(o);
+}
+
+static void cfunc_traverse(struct pk_obj *o, pk_visit_fn visit, void *ctx)
+{
+	one_traverse(((struct pk_cfunc *)o)->self, visit, ctx);
+}
+
+static void cfunc_clear(struct pk_obj *o)
+{
+	one_clear(&((struct pk_cfunc *)o)->self);
 }
 
 static int cfunc_call(struct pk_vm *vm, pk_val self, const struct pk_args *a,
@@ -1605,4 +1830,6 @@ const struct pk_type pk_type_cfunc = {
     .call = cfunc_call,
     .getattr = cfunc_getattr,
     .hash = ptr_hash,
+    .traverse = cfunc_traverse,
+    .clear = cfunc_clear,
 };

@@ -48,6 +48,7 @@ struct pk_vm *pk_vm_new(void)
 	vm->errout = write_stderr;
 	vm->exc = vm->nomem = vm->handling = pk_undef();
 	vm->maxdepth = 1000;
+	vm->ticks = vm->tick_period = PK_TICK_PERIOD;
 	vm->stack_base = __builtin_frame_address(0);
 	vm->stack_budget = stack_budget();
 	pk_buf_init(&vm->err_msg, 0);
@@ -62,7 +63,8 @@ struct pk_vm *pk_vm_new(void)
 	e = pk_obj_alloc(&pk_type_exc, sizeof(*e));
 	if (pk_is_undef(args) || !e) {
 		pk_decref(args);
-		pk_xfree(e);
+		if (e)
+			pk_decref(pk_obj_take(e));
 		goto fail;
 	}
 	e->type = &pk_exc_MemoryError;
@@ -98,6 +100,8 @@ void pk_vm_free(struct pk_vm *vm)
 			vm->mods[i].free_fn(vm->mods[i].data);
 	pk_xfree(vm->mods);
 	pk_decref(vm->nomem);
+	/* the cycles the session made die with it */
+	pk_gc_collect();
 	pk_xfree(vm->stk);
 	pk_buf_release(&vm->err_msg);
 	pk_xfree(vm);
@@ -341,6 +345,51 @@ int pk_check_interrupt(struct pk_vm *vm)
 		return 0;
 	pk_interrupted = 0;
 	return pk_raise(vm, &pk_exc_KeyboardInterrupt, "%s", "");
+}
+
+/*
+ * The slow half of pk_vm_tick(): every tick_period steps (or at once on
+ * Ctrl-C) account the steps, enforce the budget and run the cycle
+ * collector when due.
+ */
+int pk_vm_poll(struct pk_vm *vm)
+{
+	int64_t period = PK_TICK_PERIOD;
+
+	if (pk_interrupted && pk_check_interrupt(vm) < 0)
+		return -1;
+	if (vm->ticks > 0)
+		return 0;
+	vm->steps += (uint64_t)(vm->tick_period - vm->ticks);
+	if (vm->step_budget) {
+		if (vm->steps >= vm->step_budget) {
+			/* every later step fails too: `except` cannot escape */
+			vm->ticks = vm->tick_period = 1;
+			vm->steps = vm->step_budget;
+			return pk_raise(vm, &pk_exc_RuntimeError,
+			                "step budget exhausted (%llu steps)",
+			                (unsigned long long)vm->step_budget);
+		}
+		if (vm->step_budget - vm->steps < (uint64_t)period)
+			period = (int64_t)(vm->step_budget - vm->steps);
+	}
+	vm->ticks = vm->tick_period = period;
+	if (pk_gc_due())
+		pk_gc_collect();
+	return 0;
+}
+
+void pk_vm_set_step_budget(struct pk_vm *vm, uint64_t steps)
+{
+	vm->steps = 0;
+	vm->step_budget = steps;
+	vm->ticks = vm->tick_period =
+	    steps && steps < PK_TICK_PERIOD ? (int64_t)steps : PK_TICK_PERIOD;
+}
+
+uint64_t pk_vm_steps(struct pk_vm *vm)
+{
+	return vm->steps + (uint64_t)(vm->tick_period - vm->ticks);
 }
 
 void pk_set_interrupt_hook(void (*hook)(void *), void *ctx)

@@ -51,6 +51,28 @@ def check(what, got, want):
     return None
 
 
+DOUBLING = "x = 'x'\nwhile True:\n    x = x + x"
+MEM_ERR = ("<string>:%s:9: error: MemoryError: memory limit of %s reached "
+           "(raise it with --memory-limit SIZE or PKTSH_MEMORY_LIMIT=SIZE)\n")
+
+
+def check_memory_env():
+    """PKTSH_MEMORY_LIMIT sets the ceiling; the option wins over it."""
+    o, e, s = run(["-c", DOUBLING], env={"PKTSH_MEMORY_LIMIT": "16M"})
+    if s != 1 or e != MEM_ERR % ("3", "16 MiB"):
+        return "env: status %d, stderr %r" % (s, e)
+    o, e, s = run(["-c", "print(sys.getmemorylimit())"],
+                  env={"PKTSH_MEMORY_LIMIT": "1G"})
+    if o != "1073741824\n":
+        return "env 1G: stdout %r" % o
+    o, e, s = run(["--memory-limit", "2G", "-c",
+                   "print(sys.getmemorylimit())"],
+                  env={"PKTSH_MEMORY_LIMIT": "1G"})
+    if o != "2147483648\n":
+        return "option over env: stdout %r" % o
+    return None
+
+
 def cases():
     ok_py = script("ok.pk", "#!/usr/bin/env pktsh\n# a comment\n"
                    "import sys\nfrom scapy.all import *\n"
@@ -141,6 +163,23 @@ def cases():
          "<string>:2:1: error: NameError: name 'qqq_missing' is not defined\n", 1),
         ("interactive_after_file", ["-i", ok_py, "z"], b"x * 10\n",
          "args ['z']\n6\n30\n", "", 0),
+        ("memory_limit", ["--memory-limit", "32M", "-c", DOUBLING],
+         b"", "", MEM_ERR % ("3", "32 MiB"), 1),
+        ("memory_limit_eq", ["--memory-limit=48M", "-c",
+                             "print(sys.getmemorylimit())"], b"",
+         "50331648\n", "", 0),
+        ("memory_limit_none", ["--memory-limit", "none", "-c",
+                               "print(sys.getmemorylimit())"], b"", "0\n",
+         "", 0),
+        ("memory_limit_bad", ["--memory-limit", "lots", "-c", "1"], b"",
+         "", re.compile(r"pktsh: option '--memory-limit' needs a size "
+                        r"such as 512M or 4G\nusage: pktsh .*\n"), 2),
+        ("memory_limit_missing", ["--memory-limit"], b"", "",
+         re.compile(r"pktsh: option '--memory-limit' needs a size .*", re.S),
+         2),
+        ("memory_limit_session_goes_on", ["--memory-limit", "32M"],
+         DOUBLING.encode() + b"\nprint(len(x) > 1000)\n", "True\n",
+         MEM_ERR.replace("<string>", "<stdin>") % ("3", "32 MiB"), 1),
         ("stdout_before_stderr", ["-c", "print('a')\nprint('b')\nnope"],
          b"", "a\nb\n",
          "<string>:3:1: error: NameError: name 'nope' is not defined\n", 1),
@@ -213,7 +252,8 @@ def main():
             else:
                 passed += 1
         for name, fn in (("interleaving", check_interleaving),
-                         ("sigint", check_sigint)):
+                         ("sigint", check_sigint),
+                         ("memory_env", check_memory_env)):
             msg = fn()
             if msg:
                 failed += 1

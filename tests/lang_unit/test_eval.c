@@ -308,12 +308,13 @@ static void test_recursion_limits(void **state)
 	assert_int_equal(r.st, PK_RUN_OK);
 	assert_string_equal(r.out.buf, "500\n");
 	run_release(&r);
-	/* a self-containing list prints without blowing the C stack */
-	run_in(vm, "l = []\nl.append(l)\nprint(l)", PK_RUN_FILE, &r);
-	assert_int_equal(r.st, PK_RUN_ERROR);
-	assert_non_null(strstr(r.err.buf, "RecursionError"));
+	/* a self-containing list prints as Python prints it */
+	run_in(vm, "l = [1]\nl.append(l)\nprint(l)", PK_RUN_FILE, &r);
+	assert_int_equal(r.st, PK_RUN_OK);
+	assert_string_equal(r.out.buf, "[1, [...]]\n");
 	run_release(&r);
-	run_in(vm, "l.clear()", PK_RUN_FILE, &r);
+	/* dropping it leaves a cycle the collector frees (ASan: no leak) */
+	run_in(vm, "del l", PK_RUN_FILE, &r);
 	run_release(&r);
 	/* a long chain of operators is evaluated without overflow */
 	pk_buf_addstr(&src, "x = 0");

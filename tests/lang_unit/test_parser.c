@@ -230,7 +230,21 @@ static void test_nesting_limit(void **state)
 		pk_buf_addch(&b, '-');
 	pk_buf_addch(&b, '1');
 	expect_error(b.buf,
-	             "<string>:1:405: error: too many nested parentheses");
+	             "<string>:1:405: error: expression nested too deeply");
+	pk_buf_reset(&b);
+	pk_buf_addstr(&b, "x = ");
+	for (i = 0; i < 30000; i++)
+		pk_buf_addstr(&b, "not ");
+	pk_buf_addstr(&b, "1");
+	expect_error(b.buf,
+	             "<string>:1:1605: error: expression nested too deeply");
+	/* a long flat chain is a loop, not a recursion: any build runs it */
+	pk_buf_reset(&b);
+	pk_buf_addstr(&b, "x = 0");
+	for (i = 0; i < 30000; i++)
+		pk_buf_addstr(&b, "+1-2+2");
+	pk_buf_addstr(&b, "\nprint(x)");
+	expect_output(b.buf, "30000\n");
 	pk_buf_release(&b);
 }
 
