@@ -61,6 +61,16 @@ struct pk_cap_sink {
 int pk_cap_write_values(struct pk_vm *vm, pk_val pkts,
                         const struct pk_cap_sink *sink);
 
+/*
+ * plist.c: keep a record (time t, len bytes at data, first layer class
+ * `first`) at the end of rdpcap()'s list without making a packet of it
+ * yet. `hint`: the size of the file the records come from (0: unknown),
+ * an upper bound of what they take, so the block is made once.
+ */
+int pk_plist_add_record(struct pk_vm *vm, pk_val plist,
+                        const struct pk_proto *first, const void *data,
+                        size_t len, double t, size_t hint);
+
 /* Registration of each file's builtins (called by pk_plist_register). */
 int pk_pcapio_register(struct pk_vm *vm);
 int pk_sniff_register(struct pk_vm *vm);

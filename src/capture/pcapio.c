@@ -156,6 +156,7 @@ int pk_cap_write_values(struct pk_vm *vm, pk_val pkts,
 
 struct pwriter {
 	struct pk_obj h;
+	const char *fname; /* "wrpcap" or "PcapWriter": what errors name */
 	char *path;
 	struct pk_pcap_wopts o;
 	bool linktype_given;
@@ -175,13 +176,13 @@ static int writer_open(struct pk_vm *vm, struct pwriter *pw, int dlt)
 	if (!pw->linktype_given)
 		pw->o.linktype = dlt >= 0 ? dlt : DLT_EN10MB;
 	if (pk_pcap_writer_open(pw->path, &pw->o, &pw->w, &err) < 0)
-		return pk_cap_raise(vm, "PcapWriter", &err);
+		return pk_cap_raise(vm, pw->fname, &err);
 	if (pk_pcap_writer_appending(pw->w) && pw->linktype_given &&
 	    pk_pcap_writer_linktype(pw->w) != pw->o.linktype)
 		pk_vm_warn(
-		    vm,
-		    "PcapWriter: '%s' has link type %d; appending with it, not %d",
-		    pw->path, pk_pcap_writer_linktype(pw->w), pw->o.linktype);
+		    vm, "%s: '%s' has link type %d; appending with it, not %d",
+		    pw->fname, pw->path, pk_pcap_writer_linktype(pw->w),
+		    pw->o.linktype);
 	return 0;
 }
 
@@ -202,8 +203,8 @@ static int sink_hint(struct pk_vm *vm, void *ctx, int dlt)
 	if (dlt >= 0 && pk_pcap_writer_appending(pw->w) && have != dlt)
 		pk_vm_warn(
 		    vm,
-		    "PcapWriter: '%s' has link type %d; writing packets of link type %d into it",
-		    pw->path, pk_pcap_writer_linktype(pw->w), dlt);
+		    "%s: '%s' has link type %d; writing packets of link type %d into it",
+		    pw->fname, pw->path, pk_pcap_writer_linktype(pw->w), dlt);
 	return 0;
 }
 
@@ -229,7 +230,7 @@ static int sink_write(struct pk_vm *vm, void *ctx, const void *data, size_t len,
 		pk_time_split(t, 9, &sec, &nsec);
 	}
 	if (pk_pcap_writer_write(pw->w, data, len, sec, nsec, &err) < 0)
-		return pk_cap_raise(vm, "PcapWriter", &err);
+		return pk_cap_raise(vm, pw->fname, &err);
 	pw->written++;
 	return 0;
 }
@@ -246,7 +247,7 @@ static int writer_close(struct pk_vm *vm, struct pwriter *pw)
 		rc = -1;
 	pw->closed = true;
 	if (pw->w && pk_pcap_writer_close(pw->w, &err) < 0 && vm)
-		rc = pk_cap_raise(vm, "PcapWriter", &err);
+		rc = pk_cap_raise(vm, pw->fname, &err);
 	pw->w = NULL;
 	return rc;
 }
@@ -419,6 +420,7 @@ static int make_writer(struct pk_vm *vm, const struct pk_args *a,
 	pw = pk_obj_alloc(&pk_type_pcapwriter, sizeof(*pw));
 	if (!pw)
 		return pk_raise_nomem(vm);
+	pw->fname = fname;
 	pw->path = pk_xstrndup(path, plen);
 	if (!pw->path) {
 		pk_xfree(pw);
@@ -560,12 +562,6 @@ static int reader_new(struct pk_vm *vm, const char *fname, const char *path,
 	*out = pr;
 	return 0;
 }
-
-/* plist.c: keep a record in rdpcap()'s list without making a packet of
- * it yet (the prototype belongs in capint.h, not ours to change). */
-int pk_plist_add_record(struct pk_vm *vm, pk_val plist,
-                        const struct pk_proto *first, const void *data,
-                        size_t len, double t, size_t hint);
 
 /*
  * The next record: 1, 0 at the end (or after a bad record, with a

@@ -178,14 +178,6 @@ static int push(struct pk_vm *vm, struct plist *l, pk_val item)
 	return 0;
 }
 
-/*
- * Keep a record at the end of rdpcap()'s list (pcapio.c declares it too:
- * capint.h, where it belongs, is not the dissect engineer's to change).
- */
-int pk_plist_add_record(struct pk_vm *vm, pk_val plist,
-                        const struct pk_proto *first, const void *data,
-                        size_t len, double t, size_t hint);
-
 /* Ask for huge pages for a large record block: a capture's worth of
  * fresh memory costs a page fault per 4 KiB otherwise. */
 static void want_huge_pages(uint8_t *p, size_t n)

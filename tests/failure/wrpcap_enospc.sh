@@ -35,7 +35,7 @@ unshare -m sh -c "mount -t tmpfs -o size=64k tmpfs '$M' &&
 	fail "mount"
 [ "$(cat "$WORK/status")" = 0 ] || fail "exit status $(cat "$WORK/status")"
 expect out \
-	"error: PcapWriter: '$M/out.pcap': write failed after 61 packets: No space left on device (the file keeps them and is a valid pcap)" \
+	"error: wrpcap: '$M/out.pcap': write failed after 61 packets: No space left on device (the file keeps them and is a valid pcap)" \
 	"read 61 61" \
 	"error: PcapWriter: '$M/two.pcap': write failed: No space left on device (not even the file header fit: the file is empty)" \
 	"alive 100"
