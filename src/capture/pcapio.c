@@ -789,9 +789,10 @@ static int b_pcapreader(struct pk_vm *vm, pk_val self, const struct pk_args *a,
  * blocks instead of a record at a time through libpcap and stdio (which
  * copy every byte twice): a third of the time of reading a capture. Any
  * file this does not take whole - another format, link type or version,
- * a record cut short or longer than the snapshot length - is read by
- * libpcap from the start as before, so the list and the warnings are
- * libpcap's. 1 done, 0 not taken, -1 error.
+ * a record cut short or longer than the snapshot length, a timestamp
+ * out of range or past 2038 - is read by libpcap from the start as
+ * before, so the list and the warnings are libpcap's (fuzz_rdpcap checks
+ * the two agree). 1 done, 0 not taken, -1 error.
  */
 #define FAST_BLOCK  ((size_t)1 << 20)
 #define FAST_MAXREC 262144u /* libpcap's largest caplen for Ethernet */
@@ -902,8 +903,12 @@ static int read_fast(struct pk_vm *vm, struct preader *pr, int64_t count,
 			sec = get32(h, swap);
 			frac = get32(h + 4, swap);
 			caplen = get32(h + 8, swap);
+			/* seconds from 2038 on are libpcap's: it reads them
+			 * signed from a file in the host's byte order and
+			 * unsigned from a swapped one (fuzz_rdpcap) */
 			if (caplen > snap || left - 16 < caplen ||
-			    frac >= (nano ? 1000000000u : 1000000u))
+			    frac >= (nano ? 1000000000u : 1000000u) ||
+			    sec > INT32_MAX)
 				goto not_taken;
 			/* as libpcap gives it (nanoseconds) and pk_caprec_time()
 			 * makes it a float */
