@@ -338,6 +338,29 @@ static void plist_release(struct pk_obj *o)
 	pk_xfree(l);
 }
 
+/* Cycle collection (value.h, CYCLES): a list may hold itself or a
+ * container that holds it. Records (UNDEF) are no references. */
+static void plist_traverse(struct pk_obj *o, pk_visit_fn visit, void *ctx)
+{
+	struct plist *l = (struct plist *)o;
+	size_t i;
+
+	for (i = 0; i < l->len; i++)
+		visit(l->items[i], ctx);
+}
+
+static void plist_clear(struct pk_obj *o)
+{
+	struct plist *l = (struct plist *)o;
+	size_t i, n = l->len;
+
+	/* emptied first: the decrefs below must not see the items again */
+	l->len = 0;
+	l->epoch++;
+	for (i = 0; i < n; i++)
+		pk_decref(l->items[i]);
+}
+
 /* ------------------------------------------------------------------ */
 /* repr, len, iteration, indexing, +                                    */
 
@@ -1906,6 +1929,8 @@ const struct pk_type pk_type_plist = {
     .name = "PacketList",
     .doc = "a list of packets (rdpcap, sniff, sr's unanswered)",
     .release = plist_release,
+    .traverse = plist_traverse,
+    .clear = plist_clear,
     .repr = plist_repr,
     .getattr = plist_getattr,
     .setattr = plist_setattr,
@@ -1922,6 +1947,8 @@ const struct pk_type pk_type_sndrcv = {
     .name = "SndRcvList",
     .doc = "(sent, received) pairs: the answered list of sr()",
     .release = plist_release,
+    .traverse = plist_traverse,
+    .clear = plist_clear,
     .repr = plist_repr,
     .getattr = plist_getattr,
     .setattr = plist_setattr,

@@ -70,6 +70,14 @@ for i in range(30000):
     x.append(y)
 kept = [0]
 kept.append(kept)'
+# packet lists in cycles (C4): a list holding itself, one held by a
+# dict it holds, an answered list holding itself
+check 'l = PacketList()
+l.append(l)
+m = PacketList([IP(), IP()/TCP()])
+d = {"m": m}
+m.append(d)
+print(len(l), len(m))'
 check '(' 
 check 'undefined_name'
 # packets: build, show, sets
