@@ -210,6 +210,27 @@ static void setpos(struct frame *f, const struct node *n)
 static int eval(struct frame *f, struct node *n, pk_val *out);
 static int exec_block(struct frame *f, struct node **v, int n);
 
+/* i + 1 and the like without the operator dispatch: true and *out when
+ * both are ints and the result fits, else pk_binop decides (and raises) */
+static inline bool int_fast(int op, pk_val a, pk_val b, pk_val *out)
+{
+	int64_t r;
+
+	if (a.kind != PK_K_INT || b.kind != PK_K_INT)
+		return false;
+	if (op == PK_OP_ADD) {
+		if (__builtin_add_overflow(a.u.i, b.u.i, &r))
+			return false;
+	} else if (op == PK_OP_SUB) {
+		if (__builtin_sub_overflow(a.u.i, b.u.i, &r))
+			return false;
+	} else {
+		return false;
+	}
+	*out = pk_int(r);
+	return true;
+}
+
 static int truth(struct pk_vm *vm, pk_val v, bool *out)
 {
 	if (v.kind == PK_K_BOOL) {
@@ -1278,6 +1299,8 @@ static int eval_inner(struct frame *f, struct node *n, pk_val *out)
 			pk_decref(a);
 			return -1;
 		}
+		if (int_fast(n->op, a, b, out))
+			return 0;
 		r = pk_binop(vm, (enum pk_binop)n->op, a, b, out);
 		pk_decref(a);
 		pk_decref(b);
@@ -1407,6 +1430,29 @@ static int eval_inner(struct frame *f, struct node *n, pk_val *out)
 
 static int eval(struct frame *f, struct node *n, pk_val *out)
 {
+	pk_val a;
+
+	/* the leaves most evaluations end in, without eval_inner's frame;
+	 * an unbound name goes on to raise there */
+	switch (n->kind) {
+	case E_CONST:
+		*out = pk_incref(n->u.val);
+		return 0;
+	case E_LOCAL:
+		a = f->slots[n->u.loc.idx];
+		if (pk_is_undef(a))
+			break;
+		*out = pk_incref(a);
+		return 0;
+	case E_GLOBAL:
+		a = n->u.g->v;
+		if (pk_is_undef(a))
+			break;
+		*out = pk_incref(a);
+		return 0;
+	default:
+		break;
+	}
 	if (eval_inner(f, n, out) < 0) {
 		setpos(f, n);
 		return -1;
@@ -1531,8 +1577,22 @@ static int exec_for(struct frame *f, struct node *s)
 			}
 			if (!r)
 				break;
-			r = assign(f, target, x);
-			pk_decref(x);
+			/* the loop's variable takes the reference over */
+			if (target->kind == E_LOCAL ||
+			    target->kind == E_GLOBAL) {
+				pk_val *slot =
+				    target->kind == E_LOCAL
+				        ? &f->slots[target->u.loc.idx]
+				        : &target->u.g->v;
+				pk_val old = *slot;
+
+				*slot = x;
+				pk_decref(old);
+				r = 0;
+			} else {
+				r = assign(f, target, x);
+				pk_decref(x);
+			}
 			if (r < 0) {
 				st = EX_ERR;
 				break;
@@ -1890,6 +1950,8 @@ static int exec_aug(struct frame *f, struct node *s)
 		}
 		res = cur;
 		cur = pk_undef();
+	} else if (int_fast(s->op, cur, rhs, &res)) {
+		r = 0;
 	} else {
 		r = pk_binop(vm, (enum pk_binop)s->op, cur, rhs, &res);
 	}

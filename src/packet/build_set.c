@@ -34,6 +34,12 @@ struct pk_tmpl {
 	struct pk_brec rec;
 	struct pk_buf bytes; /* the first packet, padding included */
 	struct pk_buf probe; /* scratch for the self-check */
+	/* every layer's slots and state bytes as first offered: the fixed
+	 * fields of every packet of the set (see pk_tmpl_offer) */
+	struct pk_buf base;
+	int bn; /* its layers, 0: none yet */
+	const struct pk_proto *bprotos[PK_MAX_DEPTH];
+	size_t boff[PK_MAX_DEPTH]; /* where each layer starts in base */
 	union pk_fval v[MAX_FIELDS];
 	uint8_t st[MAX_FIELDS];
 };
@@ -44,7 +50,6 @@ struct pk_prebuilt {
 	struct pk_tmpl *t;    /* owned reference */
 	int n;
 	const struct pk_layer *chain[PK_MAX_DEPTH];
-	struct pk_buf snap; /* every layer's slots and state bytes */
 };
 
 static const char prebuilt_key;
@@ -56,6 +61,7 @@ void pk_tmpl_unref(struct pk_tmpl *t)
 	pk_brec_release(&t->rec);
 	pk_buf_release(&t->bytes);
 	pk_buf_release(&t->probe);
+	pk_buf_release(&t->base);
 	pk_xfree(t);
 }
 
@@ -105,6 +111,18 @@ static bool clean(const struct pk_brec_layer *rl, const struct pk_proto *p)
 			return false;
 	}
 	return true;
+}
+
+_Static_assert(sizeof(union pk_fval) == 16, "fval_eq compares 16 bytes");
+
+/* memcmp of two slots, without the call (it runs per field per packet) */
+static inline bool fval_eq(const union pk_fval *a, const union pk_fval *b)
+{
+	uint64_t x[2], y[2];
+
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return x[0] == y[0] && x[1] == y[1];
 }
 
 static int chain_of(const struct pk_tmpl *t, struct pk_layer *w,
@@ -176,10 +194,8 @@ static int tmpl_make(struct pk_vm *vm, struct pk_tmpl *t, struct pk_layer *w,
 			for (j = 0; j < nf; j++) {
 				bool gen = t->genmask[d] >> j & 1;
 
-				if (!gen &&
-				    !memcmp(&t->v[j], &rl->v[j],
-				            sizeof(t->v[j])) &&
-				    t->st[j] == rl->st[j])
+				if (!gen && t->st[j] == rl->st[j] &&
+				    fval_eq(&t->v[j], &rl->v[j]))
 					continue;
 				if (!(t->ok[d] >> j & 1))
 					goto fallback;
@@ -223,6 +239,7 @@ fail:
 int pk_tmpl_new(struct pk_vm *vm, const int *gens, int ng, struct pk_tmpl **out)
 {
 	struct pk_tmpl *t;
+	int k;
 
 	*out = NULL;
 	if (ng > 64)
@@ -239,7 +256,13 @@ int pk_tmpl_new(struct pk_vm *vm, const int *gens, int ng, struct pk_tmpl **out)
 	}
 	t->ng = ng;
 	memcpy(t->gens, gens, (size_t)ng * 2 * sizeof(int));
+	for (k = 0; k < ng; k++)
+		if (gens[2 * k] >= PK_MAX_DEPTH) {
+			pk_xfree(t);
+			return 0;
+		}
 	pk_buf_init(&t->rec.image, 0);
+	pk_buf_init(&t->base, 0);
 	*out = t;
 	return 0;
 }
@@ -343,7 +366,6 @@ static void prebuilt_free(void *p)
 	struct pk_prebuilt *pb = p;
 
 	prebuilt_clear(pb);
-	pk_buf_release(&pb->snap);
 	pk_xfree(pb);
 }
 
@@ -353,14 +375,51 @@ void pk_tmpl_withdraw(struct pk_tmpl *t)
 		prebuilt_clear(t->reg->prebuilt);
 }
 
+/* w's slots and state bytes, layer after layer, as t's base */
+static int take_base(struct pk_tmpl *t, const struct pk_layer *w)
+{
+	const struct pk_layer *l;
+	size_t need = 0;
+	char *q;
+	int n = 0;
+
+	for (l = w; l; l = l->payload, n++) {
+		if (n == PK_MAX_DEPTH)
+			return -1;
+		t->bprotos[n] = l->proto;
+		t->boff[n] = need;
+		need += l->proto->nfields * (sizeof(l->f[0]) + 1);
+	}
+	if (pk_buf_grow(&t->base, need) < 0)
+		return -1;
+	q = t->base.buf;
+	for (l = w; l; l = l->payload) {
+		size_t nf = l->proto->nfields;
+
+		memcpy(q, l->f, nf * sizeof(l->f[0]));
+		memcpy(q + nf * sizeof(l->f[0]), l->st, nf);
+		q += nf * (sizeof(l->f[0]) + 1);
+	}
+	pk_buf_setlen(&t->base, need);
+	t->bn = n;
+	return 0;
+}
+
+/*
+ * Every packet of a set holds the same values but in its varying fields:
+ * the first offer copies all of them (t->base), later ones write only
+ * the varying fields' over it. pk_tmpl_build then sees a packet changed
+ * since its offer as one that differs from the base (a packet whose
+ * fixed fields were changed before its offer differs too, and builds the
+ * general way: never a false match).
+ */
 void pk_tmpl_offer(struct pk_tmpl *t, struct pk_layer *w)
 {
 	struct pk_vm *vm = t->vm;
 	struct pk_registry *r = t->reg;
 	struct pk_prebuilt *pb;
 	const struct pk_layer *l;
-	size_t need = 0;
-	char *q;
+	int k;
 
 	pb = r->prebuilt;
 	if (!pb) {
@@ -368,7 +427,6 @@ void pk_tmpl_offer(struct pk_tmpl *t, struct pk_layer *w)
 		pb = pk_xcalloc(1, sizeof(*pb));
 		if (!pb)
 			return;
-		pk_buf_init(&pb->snap, 0);
 		if (pk_vm_set_module_data(vm, &prebuilt_key, pb,
 		                          prebuilt_free) < 0) {
 			prebuilt_free(pb);
@@ -378,24 +436,31 @@ void pk_tmpl_offer(struct pk_tmpl *t, struct pk_layer *w)
 		r->prebuilt = pb;
 	}
 	prebuilt_clear(pb);
-	pk_buf_reset(&pb->snap);
 	for (pb->n = 0, l = w; l; l = l->payload) {
 		if (pb->n == PK_MAX_DEPTH)
 			return;
 		pb->chain[pb->n++] = l;
-		need += l->proto->nfields * (sizeof(l->f[0]) + 1);
 	}
-	if (pk_buf_grow(&pb->snap, need) < 0)
+	if (!t->bn && take_base(t, w) < 0)
 		return;
-	q = pb->snap.buf;
-	for (l = w; l; l = l->payload) {
-		size_t nf = l->proto->nfields;
+	if (pb->n != t->bn)
+		return;
+	for (k = 0; k < pb->n; k++)
+		if (pb->chain[k]->proto != t->bprotos[k])
+			return;
+	for (k = 0; k < t->ng; k++) {
+		int d = t->gens[2 * k], j = t->gens[2 * k + 1];
+		size_t nf;
+		char *q;
 
-		memcpy(q, l->f, nf * sizeof(l->f[0]));
-		memcpy(q + nf * sizeof(l->f[0]), l->st, nf);
-		q += nf * (sizeof(l->f[0]) + 1);
+		if (d >= pb->n || j >= t->bprotos[d]->nfields)
+			return;
+		nf = (size_t)t->bprotos[d]->nfields;
+		q = t->base.buf + t->boff[d];
+		memcpy(q + (size_t)j * sizeof(w->f[0]), &pb->chain[d]->f[j],
+		       sizeof(w->f[0]));
+		q[nf * sizeof(w->f[0]) + (size_t)j] = (char)pb->chain[d]->st[j];
 	}
-	pk_buf_setlen(&pb->snap, need);
 	pb->pkt = w;
 	w->h.refcnt++;
 	pb->t = t;
@@ -406,22 +471,24 @@ int pk_tmpl_build(struct pk_vm *vm, struct pk_registry *r, struct pk_layer *l,
                   struct pk_buf *out)
 {
 	struct pk_prebuilt *pb = r->prebuilt;
+	struct pk_tmpl *t;
 	const struct pk_layer *c;
 	const char *s;
 	int d = 0;
 
 	if (!pb || pb->pkt != l || pb->t->state == T_NO)
 		return 0;
+	t = pb->t;
 	/* bind_layers() since the template was made: its bytes may be stale */
-	if (pb->t->state == T_READY &&
-	    (pb->t->nb != r->nb || pb->t->np != r->n))
+	if (t->state == T_READY && (t->nb != r->nb || t->np != r->n))
 		return 0;
 	/* unchanged since the offer: same chain, same values */
-	s = pb->snap.buf;
+	s = t->base.buf;
 	for (c = l; c; c = c->payload, d++) {
 		size_t nf = c->proto->nfields;
 
 		if (d == pb->n || pb->chain[d] != c ||
+		    c->proto != t->bprotos[d] ||
 		    memcmp(s, c->f, nf * sizeof(c->f[0])) ||
 		    memcmp(s + nf * sizeof(c->f[0]), c->st, nf))
 			return 0;
@@ -429,5 +496,5 @@ int pk_tmpl_build(struct pk_vm *vm, struct pk_registry *r, struct pk_layer *l,
 	}
 	if (d != pb->n)
 		return 0;
-	return tmpl_use(vm, pb->t, l, out);
+	return tmpl_use(vm, t, l, out);
 }

@@ -1097,17 +1097,31 @@ static int b_raw(struct pk_vm *vm, pk_val self, const struct pk_args *a,
                  pk_val *out)
 {
 	static const char *const names[] = {"x"};
-	struct pk_buf b = PK_BUF_INIT;
+	/* kept from call to call: raw() in a loop then allocates only its
+	 * result (a build hook calling raw() gets a buffer of its own) */
+	static struct pk_buf scratch = PK_BUF_INIT;
+	static bool busy;
+	struct pk_buf own = PK_BUF_INIT, *b = busy ? &own : &scratch;
 	pk_val v[1];
+	int r;
 
 	if (pk_args_parse(vm, a, "raw", names, 1, 1, v) < 0)
 		return -1;
-	if (arg_bytes(vm, v[0], "raw", &b) < 0) {
-		pk_buf_release(&b);
-		return -1;
+	pk_buf_reset(b);
+	busy = true;
+	r = arg_bytes(vm, v[0], "raw", b);
+	if (b == &scratch)
+		busy = false;
+	if (r == 0 && pk_buf_failed(b))
+		r = pk_raise_nomem(vm);
+	if (r == 0) {
+		*out = pk_bytes_new(vm, b->buf, b->len);
+		if (pk_is_undef(*out))
+			r = -1;
 	}
-	*out = pk_bytes_from_buf(vm, &b);
-	return pk_is_undef(*out) ? -1 : 0;
+	if (b == &own || b->alloc > 65536 || pk_buf_failed(b))
+		pk_buf_release(b);
+	return r < 0 ? -1 : 0;
 }
 
 static int b_hexdump(struct pk_vm *vm, pk_val self, const struct pk_args *a,

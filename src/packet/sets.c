@@ -142,6 +142,8 @@ struct setiter {
 	struct pk_obj h;
 	pk_val tmpl;
 	struct pk_layer *cur; /* the last packet made (owned), or NULL */
+	/* the last two copies handed out (owned references), older first */
+	struct pk_layer *given[2];
 	struct pk_tmpl *fast; /* building from a template, or NULL */
 	bool tried;           /* fast was looked for */
 	int ng, changed;      /* digits, how many moved since cur */
@@ -158,6 +160,7 @@ static int setiter_init(struct pk_vm *vm, struct setiter *it, pk_val pkt)
 	it->ng = 0;
 	it->done = false;
 	it->cur = NULL;
+	it->given[0] = it->given[1] = NULL;
 	it->fast = NULL;
 	it->tried = false;
 	/* digits slowest first while collecting: outer layer first, and in
@@ -224,34 +227,126 @@ static int gen_put(struct pk_vm *vm, struct setiter *it, const struct gen *g,
                    struct pk_layer *c, uint64_t k)
 {
 	struct pk_layer *t = at_depth(c, g->layer);
-	union pk_fval nv;
+	union pk_fval nv, *slot = &t->f[g->field];
 	uint8_t nst = PK_FS_SET;
 
-	memset(&nv, 0, sizeof(nv));
+	/* written in place: a copy of a value just written byte by byte
+	 * would wait on the store buffer */
 	if (g->how == G_RANGE) {
-		nv.u = (uint64_t)(g->lo + (int64_t)k);
-	} else if (g->how == G_NET) {
+		pk_slot_clear(slot, &t->st[g->field]);
+		memset(slot, 0, sizeof(*slot));
+		slot->u = (uint64_t)(g->lo + (int64_t)k);
+		t->st[g->field] = nst;
+		return 0;
+	}
+	if (g->how == G_NET) {
 		uint64_t add = k;
 		unsigned j;
 
-		memcpy(nv.b, g->base, sizeof(nv.b));
+		pk_slot_clear(slot, &t->st[g->field]);
+		memcpy(slot->b, g->base, sizeof(slot->b));
 		for (j = g->alen; j-- > 0 && add;) {
-			uint64_t s = nv.b[j] + (add & 0xff);
+			uint64_t s = slot->b[j] + (add & 0xff);
 
-			nv.b[j] = (uint8_t)s;
+			slot->b[j] = (uint8_t)s;
 			add = (add >> 8) + (s >> 8);
 		}
-	} else {
-		const struct pk_layer *tl =
-		    at_depth(pk_as_layer(it->tmpl), g->layer);
-
-		if (pk_gen_value(vm, tl, g->field, k, &nv, &nst) < 0)
-			return -1;
+		t->st[g->field] = nst;
+		return 0;
 	}
-	pk_slot_clear(&t->f[g->field], &t->st[g->field]);
-	t->f[g->field] = nv;
+	memset(&nv, 0, sizeof(nv));
+	if (pk_gen_value(vm, at_depth(pk_as_layer(it->tmpl), g->layer),
+	                 g->field, k, &nv, &nst) < 0)
+		return -1;
+	pk_slot_clear(slot, &t->st[g->field]);
+	*slot = nv;
 	t->st[g->field] = nst;
 	return 0;
+}
+
+/*
+ * Packet g, handed out two steps ago, made c's copy in place when nobody
+ * but the iterator holds any of its layers any more (the loop's variable
+ * has moved on to the one handed out last, which is why two are kept, as
+ * the rdpcap iterator does): the copy without its two allocations. False,
+ * g untouched, when it is shared, has another shape (the user changed
+ * its chain) or c holds values that copy deep (lists, packets).
+ */
+static bool any_obj(const uint8_t *st, size_t n)
+{
+	uint64_t acc = 0, w;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, st + i, 8);
+		acc |= w;
+	}
+	for (; i < n; i++)
+		acc |= st[i];
+	return acc & 0x0101010101010101ull * PK_FS_OBJ;
+}
+
+static bool refill(struct pk_layer *g, const struct pk_layer *c)
+{
+	const struct pk_layer *a, *b;
+
+	if (g->h.refcnt != 1 || g->under)
+		return false;
+	for (a = g, b = c; a && b; a = a->payload, b = b->payload) {
+		int i;
+
+		if (a->h.refcnt != 1 || a->proto != b->proto || a->lazy)
+			return false;
+		if (!any_obj(b->st, (size_t)b->proto->nfields))
+			continue;
+		for (i = 0; i < b->proto->nfields; i++)
+			if ((b->st[i] & PK_FS_OBJ) &&
+			    (pk_is_packet(b->f[i].v) ||
+			     (pk_is_list(b->f[i].v) &&
+			      !(b->st[i] & PK_FS_GEN))))
+				return false;
+	}
+	if (a || b)
+		return false;
+	for (a = g, b = c; a; a = a->payload, b = b->payload) {
+		struct pk_layer *w = (struct pk_layer *)a;
+		size_t n = b->proto->nfields, i;
+		bool objs = any_obj(b->st, n);
+
+		if (any_obj(w->st, n))
+			for (i = 0; i < n; i++)
+				if (w->st[i] & PK_FS_OBJ)
+					pk_decref(w->f[i].v);
+		memcpy(w->f, b->f, n * sizeof(w->f[0]));
+		memcpy(w->st, b->st, n);
+		if (objs)
+			for (i = 0; i < n; i++)
+				if (w->st[i] & PK_FS_OBJ)
+					pk_incref(w->f[i].v);
+		w->time = b->time;
+		w->partial = b->partial;
+	}
+	return true;
+}
+
+/* A copy of c for the user: the one before last made again if it can be. */
+static struct pk_layer *hand_out(struct pk_vm *vm, struct setiter *it,
+                                 const struct pk_layer *c)
+{
+	struct pk_layer *g = it->given[0];
+
+	it->given[0] = it->given[1];
+	it->given[1] = NULL;
+	if (!g || !refill(g, c)) {
+		if (g)
+			pk_decref(pk_obj_take(g));
+		g = pk_layer_copy(vm, c);
+		if (!g)
+			return NULL;
+	}
+	it->given[1] = g;
+	g->h.refcnt++;
+	return g;
 }
 
 /*
@@ -315,7 +410,7 @@ static int setiter_step(struct pk_vm *vm, struct setiter *it, pk_val *out,
 	if (k == it->ng)
 		it->done = true;
 	if (!lend) {
-		c = pk_layer_copy(vm, c);
+		c = hand_out(vm, it, c);
 		if (!c)
 			return -1;
 	} else {
@@ -330,8 +425,13 @@ static int setiter_step(struct pk_vm *vm, struct setiter *it, pk_val *out,
 static void setiter_clear(struct setiter *it)
 {
 	pk_decref(it->tmpl);
+	int k;
+
 	if (it->cur)
 		pk_decref(pk_obj_take(it->cur));
+	for (k = 0; k < 2; k++)
+		if (it->given[k])
+			pk_decref(pk_obj_take(it->given[k]));
 	pk_tmpl_unref(it->fast);
 }
 
@@ -384,6 +484,7 @@ int pk_packet_expand(struct pk_vm *vm, pk_val pkt,
 
 	it.tmpl = pk_undef();
 	it.cur = NULL;
+	it.given[0] = it.given[1] = NULL;
 	it.fast = NULL;
 	if (setiter_init(vm, &it, pkt) < 0) {
 		setiter_clear(&it);

@@ -48,3 +48,9 @@ add_test(NAME packet_class_names
   COMMAND ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/run_expect.py ${PKTSH_BIN}
           ${CMAKE_CURRENT_LIST_DIR}/class_names.pk
           ${CMAKE_CURRENT_LIST_DIR}/class_names.expected)
+
+# loop (owner: loopperf)
+# `for p in s` reuses the packet nobody holds: kept, renamed, nested,
+# changed packets stay distinct and right; raw(p) as the general build
+pktsh_unit_test(test_loop_sets pktsh_packet
+  ${CMAKE_CURRENT_LIST_DIR}/test_loop_sets.c)
