@@ -59,9 +59,14 @@ void pk_layer_release(struct pk_obj *o)
 			if (l->st[i] & PK_FS_OBJ)
 				pk_decref(l->f[i].v);
 		pk_xfree(l);
-		if (!next || --next->h.refcnt)
+		if (!next)
 			break;
+		/* a payload someone still holds outlives us: it has no
+		 * underlayer any more (a dangling one crashed underlayer and
+		 * read freed memory in raw()) */
 		next->under = NULL;
+		if (--next->h.refcnt)
+			break;
 		l = next;
 	}
 }
