@@ -51,7 +51,25 @@ static int load_routes(struct pk_vm *vm, struct pk_netstate *st)
 		pk_rtable_release(&st->rt);
 	st->rt = t;
 	st->rt_loaded = true;
+	st->last.valid = false;
 	return 0;
+}
+
+void pk_net_route(struct pk_netstate *st, int family, const uint8_t *dst,
+                  struct pk_nexthop *nh)
+{
+	size_t n = family == AF_INET ? 4 : 16;
+
+	if (st->last.valid && st->last.family == family &&
+	    !memcmp(st->last.dst, dst, n)) {
+		*nh = st->last.nh;
+		return;
+	}
+	pk_rtable_lookup(&st->rt, family, dst, nh);
+	st->last.valid = true;
+	st->last.family = family;
+	memcpy(st->last.dst, dst, n);
+	st->last.nh = *nh;
 }
 
 struct pk_netstate *pk_net_state(struct pk_vm *vm)
@@ -268,7 +286,7 @@ static int hook_src(struct pk_vm *vm, int family, const uint8_t *dst,
 
 	if (!st)
 		return -1;
-	pk_rtable_lookup(&st->rt, family, dst, &nh);
+	pk_net_route(st, family, dst, &nh);
 	if (!nh.found)
 		return 1;
 	memcpy(src, nh.src, family == AF_INET ? 4 : 16);
@@ -604,6 +622,7 @@ static int route_add(struct pk_vm *vm, pk_val self, const struct pk_args *a,
 
 	if (!st || make_route4(vm, st, a, "add", &r) < 0)
 		return -1;
+	st->last.valid = false;
 	if (pk_rtable_add4(&st->rt, &r) < 0)
 		return pk_raise_nomem(vm);
 	*out = pk_none();
@@ -618,6 +637,7 @@ static int route_delt(struct pk_vm *vm, pk_val self, const struct pk_args *a,
 
 	if (!st || make_route4(vm, st, a, "delt", &r) < 0)
 		return -1;
+	st->last.valid = false;
 	if (!pk_rtable_del4(&st->rt, &r))
 		return pk_raise(
 		    vm, &pk_exc_ValueError,

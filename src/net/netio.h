@@ -45,6 +45,9 @@ struct pk_intf_list {
 	struct pk_intf *v;
 };
 
+/* snprintf(dst, PK_IFNAME_MAX, "%s", src) without its cost: it runs for
+ * every packet an sr() builds and sends. */
+void pk_ifname_copy(char dst[PK_IFNAME_MAX], const char *src);
 /* Read every interface. A fresh libdnet handle is opened per call. */
 int pk_intf_list_load(struct pk_intf_list *l, char *err);
 void pk_intf_list_release(struct pk_intf_list *l);
@@ -222,13 +225,17 @@ int pk_neigh_ask(const char *iface, int family, const uint8_t smac[6],
 /* The matcher (match.c): hashret bytes -> probes waiting for answers   */
 
 struct pk_match_group;
+struct pk_match_chunk;
 
 struct pk_match {
 	struct pk_match_group **buckets;
 	size_t nbuckets, ngroups, nentries;
+	struct pk_match_chunk *chunks; /* where groups and entries live */
 };
 
 int pk_match_init(struct pk_match *m, size_t hint);
+/* Frees everything filed, found or not: filed memory is only given
+ * back here. */
 void pk_match_release(struct pk_match *m);
 /* File probe number `probe` under `key`. 0, or -1 on OOM. */
 int pk_match_add(struct pk_match *m, const void *key, size_t len, size_t probe);
@@ -239,6 +246,34 @@ int pk_match_add(struct pk_match *m, const void *key, size_t len, size_t probe);
  */
 long pk_match_find(struct pk_match *m, const void *key, size_t len, bool keep,
                    int (*test)(void *ctx, size_t probe), void *ctx);
+
+/* ------------------------------------------------------------------ */
+/* Plain IPv4/TCP matched from the bytes (fastkey.c)                    */
+
+/* What hashret() and answers() read of an IPv4/TCP packet. */
+struct pk_tcp4 {
+	uint8_t src[4], dst[4];
+	uint16_t sport, dport, flags;
+	uint32_t seq, ack;
+};
+
+/*
+ * 1 with *t filled when the IPv4 packet at d dissects as exactly IP/TCP
+ * (no IP options, not a fragment, proto 6, nothing after the TCP header
+ * within the total length, not to 224.0.0.251), so that the functions
+ * below give what the layers' hashret()/answers() give; 0 otherwise.
+ * `trailer`: bytes past the total length (Padding) are allowed. The
+ * caller checks once that the dissection of such bytes is IP/TCP in its
+ * VM (the binding rows can be changed).
+ */
+int pk_tcp4_parse(const uint8_t *d, size_t len, bool trailer,
+                  struct pk_tcp4 *t);
+/* Append its hashret() key; `checkaddr` is conf.checkIPaddr. */
+void pk_tcp4_hashret(const struct pk_tcp4 *t, bool checkaddr,
+                     struct pk_buf *key);
+/* Does reply r answer probe p (parsed without a trailer)? */
+bool pk_tcp4_answers(const struct pk_tcp4 *r, const struct pk_tcp4 *p,
+                     bool checkaddr);
 
 /* ------------------------------------------------------------------ */
 /* The send/receive loop (sndrcv.c)                                     */

@@ -35,10 +35,25 @@ struct pk_netstate {
 	size_t arp_next;
 	pk_write_fn progress; /* live sr() progress (pk_net_set_progress) */
 	void *progress_ctx;
+	/* the last route looked up (pk_net_route); forgotten whenever the
+	 * table changes */
+	struct {
+		bool valid;
+		int family;
+		uint8_t dst[16];
+		struct pk_nexthop nh;
+	} last;
 };
 
 /* The VM's net state, routes loaded (OSError if they cannot be read). */
 struct pk_netstate *pk_net_state(struct pk_vm *vm);
+/*
+ * pk_rtable_lookup() on the VM's table, remembering the last answer: a
+ * set's packets (65535 probes to one host) ask for the same destination
+ * one after the other.
+ */
+void pk_net_route(struct pk_netstate *st, int family, const uint8_t *dst,
+                  struct pk_nexthop *nh);
 /* An interface by name, reading the interfaces again if it is not known
  * (it may have appeared since), or NULL. */
 const struct pk_intf *

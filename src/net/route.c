@@ -303,6 +303,14 @@ static bool prefix6_match(const uint8_t *a, const uint8_t *net, int plen)
 	return true;
 }
 
+void pk_ifname_copy(char dst[PK_IFNAME_MAX], const char *src)
+{
+	size_t n = strnlen(src, PK_IFNAME_MAX - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static void fill_iface(const struct pk_rtable *t, struct pk_nexthop *out)
 {
 	const struct pk_intf *i = pk_intf_find(&t->intf, out->iface);
@@ -340,12 +348,12 @@ void pk_rtable_lookup(const struct pk_rtable *t, int family, const uint8_t *dst,
 			}
 		}
 		if (!best) {
-			snprintf(out->iface, sizeof(out->iface), "lo");
+			pk_ifname_copy(out->iface, "lo");
 			fill_iface(t, out);
 			return;
 		}
 		out->found = true;
-		snprintf(out->iface, sizeof(out->iface), "%s", best->iface);
+		pk_ifname_copy(out->iface, best->iface);
 		d = htonl(best->src);
 		memcpy(out->src, &d, 4);
 		d = htonl(best->gw);
@@ -379,7 +387,7 @@ void pk_rtable_lookup(const struct pk_rtable *t, int family, const uint8_t *dst,
 					         x->name);
 				}
 			}
-			snprintf(out->iface, sizeof(out->iface), "%s", ifn);
+			pk_ifname_copy(out->iface, ifn);
 			if (candidates6(ifc, dst, &tmp) == 0 && tmp.ncand) {
 				memcpy(out->src, tmp.cand[0], 16);
 				out->found = true;
@@ -398,12 +406,12 @@ void pk_rtable_lookup(const struct pk_rtable *t, int family, const uint8_t *dst,
 				best = r;
 		}
 		if (!best) {
-			snprintf(out->iface, sizeof(out->iface), "lo");
+			pk_ifname_copy(out->iface, "lo");
 			fill_iface(t, out);
 			return;
 		}
 		out->found = true;
-		snprintf(out->iface, sizeof(out->iface), "%s", best->iface);
+		pk_ifname_copy(out->iface, best->iface);
 		memcpy(out->src, best->cand[0], 16);
 		memcpy(out->gw, best->gw, 16);
 		fill_iface(t, out);

@@ -23,6 +23,7 @@
 #include "pktsh/alloc.h"
 #include "pktsh/packet.h"
 #include "pktsh/plist.h"
+#include "pktsh/proto.h"
 #include "pktsh/vm.h"
 #include "netvm.h"
 
@@ -184,6 +185,14 @@ struct srctx {
 	bool l2, multi;
 	const struct pk_proto *ip4, *ip6;
 	pk_val *wirepkt; /* the probes as dissected from their bytes */
+	/* plain IPv4/TCP matched from the bytes (fastkey.c): `fast` is 0
+	 * until a probe qualifies and the VM's dissection is checked to
+	 * agree, then 1 (or -1: the general way only) */
+	int fast;
+	bool checkaddr; /* conf.checkIPaddr, read once per call */
+	uint8_t *fastp; /* per probe: keyed from its bytes */
+	void *cur;      /* the last reply, when keyed from its bytes */
+	struct pk_tcp4 curt;
 	pk_val ans, unans;
 	/* pk_sr plumbing */
 	struct pk_sr_probe *sp;
@@ -231,12 +240,18 @@ static int dissect_l3(struct srctx *c, const uint8_t *d, size_t len,
 	return pk_packet_dissect(c->vm, p, d, len, out);
 }
 
-static int sr_probe_key(void *ctx, size_t i, struct pk_buf *key)
+/* The probe as dissected from its bytes (borrowed), made when first
+ * needed: probes keyed from their bytes never need it unless a reply
+ * that is not plain IPv4/TCP is tested against them. */
+static int probe_wire(struct srctx *c, size_t i, pk_val *out)
 {
-	struct srctx *c = ctx;
 	pk_val w;
 	int r;
 
+	if (!pk_is_undef(c->wirepkt[i])) {
+		*out = c->wirepkt[i];
+		return 0;
+	}
 	if (c->l2)
 		r = pk_packet_dissect(c->vm,
 		                      pk_proto_for_linktype(c->vm, c->rxdlt[0]),
@@ -250,6 +265,81 @@ static int sr_probe_key(void *ctx, size_t i, struct pk_buf *key)
 		w = pk_incref(c->pr.pkt[i]);
 	}
 	c->wirepkt[i] = w;
+	*out = w;
+	return 0;
+}
+
+/* conf.checkIPaddr as the IP layer's hooks read it */
+static bool conf_checkaddr(struct pk_vm *vm)
+{
+	pk_val conf = pk_vm_get_global(vm, "conf"), v;
+	bool b = true;
+
+	if (pk_is_undef(conf))
+		return true;
+	if (pk_getattr(vm, conf, pk_intern("checkIPaddr", 11), &v) < 0) {
+		pk_vm_clear_error(vm);
+		return true;
+	}
+	if (pk_truth(vm, v, &b) < 0) {
+		pk_vm_clear_error(vm);
+		b = true;
+	}
+	pk_decref(v);
+	return b;
+}
+
+/*
+ * The first probe that qualifies for keying from its bytes is also
+ * dissected: only if that gives IP/TCP and the same key (the binding
+ * rows are the user's to change) are the others keyed from their bytes.
+ */
+static int fast_check(struct srctx *c, size_t i, const struct pk_tcp4 *t)
+{
+	const struct pk_proto *tcp = pk_proto_find(c->vm, "TCP");
+	struct pk_buf a = PK_BUF_INIT, b = PK_BUF_INIT;
+	struct pk_layer *l;
+	pk_val w;
+	int r = 0;
+
+	c->fast = -1;
+	if (probe_wire(c, i, &w) < 0)
+		return -1;
+	l = pk_as_layer(w);
+	if (!tcp || l->proto != c->ip4 || !l->payload ||
+	    l->payload->proto != tcp || l->payload->payload)
+		return 0;
+	c->checkaddr = conf_checkaddr(c->vm);
+	if (pk_packet_hashret(c->vm, w, &a) < 0)
+		r = -1;
+	pk_tcp4_hashret(t, c->checkaddr, &b);
+	if (r == 0 && (pk_buf_failed(&a) || pk_buf_failed(&b)))
+		r = pk_raise_nomem(c->vm);
+	if (r == 0 && a.len == b.len && !memcmp(a.buf, b.buf, a.len))
+		c->fast = 1;
+	pk_buf_release(&a);
+	pk_buf_release(&b);
+	return r;
+}
+
+static int sr_probe_key(void *ctx, size_t i, struct pk_buf *key)
+{
+	struct srctx *c = ctx;
+	struct pk_tcp4 t;
+	pk_val w;
+
+	if (!c->l2 && c->fast >= 0 &&
+	    pk_tcp4_parse(wire_of(&c->pr, i), c->pr.len[i], false, &t)) {
+		if (c->fast == 0 && fast_check(c, i, &t) < 0)
+			return -1;
+		if (c->fast > 0) {
+			c->fastp[i] = 1;
+			pk_tcp4_hashret(&t, c->checkaddr, key);
+			return 0;
+		}
+	}
+	if (probe_wire(c, i, &w) < 0)
+		return -1;
 	return pk_packet_hashret(c->vm, w, key);
 }
 
@@ -311,8 +401,20 @@ static int sr_reply(void *ctx, size_t rx, const uint8_t *d, size_t len,
 
 		if (off < 0)
 			return 1;
-		r = dissect_l3(c, d + off, len - (size_t)off, &v);
+		d += off;
+		len -= (size_t)off;
+		if (c->fast > 0 && pk_tcp4_parse(d, len, true, &c->curt)) {
+			/* kept lazy: decoded if and when it is looked at */
+			if (pk_packet_dissect(c->vm, c->ip4, d, len, &v) < 0)
+				return -1;
+			pk_packet_set_time(v, ts);
+			pk_tcp4_hashret(&c->curt, c->checkaddr, key);
+			*handle = c->cur = v.u.o;
+			return 0;
+		}
+		r = dissect_l3(c, d, len, &v);
 	}
+	c->cur = NULL;
 	if (r != 0)
 		return r;
 	pk_packet_set_time(v, ts);
@@ -327,8 +429,18 @@ static int sr_reply(void *ctx, size_t rx, const uint8_t *d, size_t len,
 static int sr_answers(void *ctx, void *h, size_t probe, bool *out)
 {
 	struct srctx *c = ctx;
+	struct pk_tcp4 p;
+	pk_val w;
 
-	return pk_packet_answers(c->vm, pk_obj_take(h), c->wirepkt[probe], out);
+	if (h == c->cur && c->fastp[probe] &&
+	    pk_tcp4_parse(wire_of(&c->pr, probe), c->pr.len[probe], false,
+	                  &p)) {
+		*out = pk_tcp4_answers(&c->curt, &p, c->checkaddr);
+		return 0;
+	}
+	if (probe_wire(c, probe, &w) < 0)
+		return -1;
+	return pk_packet_answers(c->vm, pk_obj_take(h), w, out);
 }
 
 static int sr_pair(void *ctx, size_t probe, void *h)
@@ -371,6 +483,7 @@ static void narrow_filter(struct srctx *c, const char *iface, const char *user,
 	size_t i, n = 0;
 	bool any = false, arp = false;
 	char seen[8][INET6_ADDRSTRLEN + 8];
+	uint8_t last[17] = {0}; /* version, address: the previous probe's */
 
 	for (i = 0; i < c->pr.n && !nofilter && !any; i++) {
 		const uint8_t *d = wire_of(&c->pr, i);
@@ -395,11 +508,22 @@ static void narrow_filter(struct srctx *c, const char *iface, const char *user,
 		}
 		d += off;
 		len -= (size_t)off;
+		/* a set's probes mostly go to one host: no text for those */
+		if (len >= 20 && (d[0] >> 4) == 4 && last[0] == 4 &&
+		    !memcmp(last + 1, d + 12, 4))
+			continue;
+		if (len >= 40 && (d[0] >> 4) == 6 && last[0] == 6 &&
+		    !memcmp(last + 1, d + 8, 16))
+			continue;
 		if (len >= 20 && (d[0] >> 4) == 4 && memcmp(d + 12, zero, 4)) {
+			last[0] = 4;
+			memcpy(last + 1, d + 12, 4);
 			inet_ntop(AF_INET, d + 12, a, sizeof(a));
 			snprintf(term, sizeof(term), "ip dst %s", a);
 		} else if (len >= 40 && (d[0] >> 4) == 6 &&
 		           memcmp(d + 8, zero, 16)) {
+			last[0] = 6;
+			memcpy(last + 1, d + 8, 16);
 			inet_ntop(AF_INET6, d + 8, a, sizeof(a));
 			snprintf(term, sizeof(term), "ip6 dst %s", a);
 		} else {
@@ -539,6 +663,7 @@ static void sr_cleanup(struct srctx *c)
 		for (i = 0; i < c->pr.n; i++)
 			pk_decref(c->wirepkt[i]);
 	pk_xfree(c->wirepkt);
+	pk_xfree(c->fastp);
 	pk_xfree(c->rxname);
 	pk_xfree(c->sp);
 	probes_release(&c->pr);
@@ -588,7 +713,8 @@ static int do_sr(struct pk_vm *vm, const struct pk_args *a, const char *fname,
 	c.sp = pk_xcalloc(c.pr.n + 1, sizeof(*c.sp));
 	c.wirepkt = pk_xcalloc(c.pr.n + 1, sizeof(*c.wirepkt));
 	c.rxname = pk_xcalloc(c.pr.n + 1, sizeof(*c.rxname));
-	if (!c.sp || !c.wirepkt || !c.rxname) {
+	c.fastp = pk_xcalloc(c.pr.n + 1, 1);
+	if (!c.sp || !c.wirepkt || !c.rxname || !c.fastp) {
 		pk_raise_nomem(vm);
 		goto out;
 	}
@@ -626,8 +752,8 @@ static int do_sr(struct pk_vm *vm, const struct pk_args *a, const char *fname,
 				    strcmp(fname, "sr1") ? "srp" : "srp1");
 				goto out;
 			}
-			pk_rtable_lookup(&st->rt, fam,
-			                 d + (fam == AF_INET ? 16 : 24), &nh);
+			pk_net_route(st, fam, d + (fam == AF_INET ? 16 : 24),
+			             &nh);
 			if (open_tx_raw(&c, fam, iface, &c.sp[i].sender) < 0)
 				goto out;
 			c.sp[i].ifindex = nh.ifindex;
@@ -642,12 +768,11 @@ static int do_sr(struct pk_vm *vm, const struct pk_args *a, const char *fname,
 			int fam = (d[0] >> 4) == 4 ? AF_INET : AF_INET6;
 			struct pk_nexthop nh;
 
-			pk_rtable_lookup(&st->rt, fam,
-			                 d + (fam == AF_INET ? 16 : 24), &nh);
-			snprintf(c.rxname[i], PK_IFNAME_MAX, "%s",
-			         iface      ? iface
-			         : nh.local ? "lo"
-			                    : nh.iface);
+			pk_net_route(st, fam, d + (fam == AF_INET ? 16 : 24),
+			             &nh);
+			pk_ifname_copy(c.rxname[i], iface      ? iface
+			                            : nh.local ? "lo"
+			                                       : nh.iface);
 		}
 		for (i = 0; i < c.pr.n; i++) {
 			size_t k;

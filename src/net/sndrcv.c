@@ -148,13 +148,15 @@ static void lose(struct run *r, size_t i)
 		         sr->receivers[i]->errbuf);
 }
 
-/* Every CHECK_EVERY seconds: are the receivers' interfaces still there? */
-static void check_receivers(struct run *r)
+/* Every CHECK_EVERY seconds: are the receivers' interfaces still there?
+ * `now` is the time, or 0 to read the clock. */
+static void check_receivers(struct run *r, double now)
 {
 	struct pk_sr *sr = r->sr;
-	double now = pk_net_now();
 	size_t i;
 
+	if (now <= 0)
+		now = pk_net_now();
 	if (now < r->next_check)
 		return;
 	r->next_check = now + CHECK_EVERY;
@@ -217,7 +219,7 @@ static int wait_until(struct run *r, double deadline, bool early)
 
 		if (drain(r) < 0)
 			return -1;
-		check_receivers(r);
+		check_receivers(r, 0);
 		if (sr->nreceivers && !r->alive)
 			return 0; /* nothing more can come */
 		for (i = 0; i < n; i++)
@@ -368,7 +370,9 @@ static int round_(struct run *r, size_t *todo, size_t ntodo, bool first)
 			ret = -1;
 			break;
 		}
-		check_receivers(r);
+		/* the send's stamp is recent enough: a clock read less per
+		 * probe */
+		check_receivers(r, sr->probes[i].sent);
 		if (sr->nreceivers && !r->alive)
 			break; /* no answer could be read */
 		progress(r, sent, ntodo);

@@ -34,3 +34,7 @@ add_test(NAME net_ns_io_flood
           ${CMAKE_CURRENT_LIST_DIR}/io_flood.pk
           ${CMAKE_CURRENT_LIST_DIR}/io_flood.out)
 set_tests_properties(net_ns_io_flood PROPERTIES SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
+
+# sr()'s byte-level IPv4/TCP matching against the layers' hashret() and
+# answers() (src/net/fastkey.c): the whole shell, no network.
+pktsh_unit_test(test_net_fastkey pktsh_all ${CMAKE_CURRENT_LIST_DIR}/test_fastkey.c)
