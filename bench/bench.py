@@ -466,6 +466,12 @@ class Bench:
         n = self.N(1000000)
         t = med([self.pk("sendp.pk", [n, "bc0"], ns=self.nsc,
                          expect="sent")[0] for _ in range(self.runs)])
+        # The same rule as trafgen's below: a 1-frame run is the tool's
+        # setup (opening the interface, its ring), not per-frame cost.
+        t1 = med([self.pk("sendp.pk", [1, "bc0"], ns=self.nsc,
+                          expect="sent")[0] for _ in range(self.runs)])
+        if t > t1:
+            t -= t1
         r = n / t
         peers, ratios, met = [], [], True
         if self.scapy:
@@ -532,7 +538,8 @@ class Bench:
                 met = met and r >= mr
             else:
                 self.notes.append("peer masscan gave no rate report")
-        self.row("sendp %d frames on a veth" % n, fmt_rate(r),
+        self.row("sendp %d frames on a veth" % n,
+                 "%s (wall minus its %.0f ms setup)" % (fmt_rate(r), t1 * 1e3),
                  "; ".join(peers), "; ".join(ratios),
                  ">= 150x scapy, >= trafgen/masscan", met if peers else None)
 
