@@ -189,30 +189,11 @@ static int dissect_header(struct pk_dissect *d, struct pk_layer *l,
                           struct pk_cursor *c)
 {
 	const struct pk_proto *p = l->proto;
-	struct bitrd br = {0, 0};
-	int i;
 
 	if (p->dissect)
 		return p->dissect(d, l, c);
-	for (i = 0; i < p->nfields && !c->truncated; i++) {
-		const struct pk_field *f = &p->fields[i];
-		int pr;
-
-		/* as scapy, fields after the last byte keep their defaults */
-		if (!pk_cur_left(c) && !br.n) {
-			l->partial = true;
-			break;
-		}
-		pr = pk_field_present(d->vm, l, f);
-
-		if (pr < 0)
-			return -1;
-		if (!pr)
-			continue;
-		if (read_field(d, l, f, c, &br, &l->f[i], &l->st[i]) < 0)
-			return -1;
-	}
-	return 0;
+	/* every field read: the skim's loop with nothing skipped */
+	return pk_dissect_skim_header(d, l, c, 0, 0);
 }
 
 /*
@@ -243,7 +224,8 @@ int pk_dissect_skim_header(struct pk_dissect *d, struct pk_layer *l,
 	struct bitrd br = {0, 0};
 	int i;
 
-	/* the same loop as dissect_header(), field for field */
+	/* also dissect_header()'s loop (skip 0, from 0): one loop, so the
+	 * skim reads exactly what the full dissect reads */
 	for (i = from; i < p->nfields && !c->truncated; i++) {
 		const struct pk_field *f = &p->fields[i];
 		int pr;
