@@ -6,6 +6,7 @@
 #define PKTSH_TEST_PACKET_HELPERS_H
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "pktsh/packet.h"
@@ -86,6 +87,24 @@ static inline int build_hex(struct pk_vm *vm, pk_val p, char *hex, size_t cap)
 	hex[2 * (i < b.len ? i : b.len)] = 0;
 	pk_buf_release(&b);
 	return 0;
+}
+
+/* Run src as a script in vm; fail the test with pktsh's error message if
+ * it raises (the includer has included cmocka.h). */
+static inline void run_ok(struct pk_vm *vm, const char *src)
+{
+	enum pk_run_status rc =
+	    pk_vm_run(vm, src, strlen(src), "<test>", 1, PK_RUN_FILE);
+
+	if (rc != PK_RUN_OK) {
+		static char msg[512];
+		struct pk_buf b = PK_BUF_INIT;
+
+		pk_vm_format_error(vm, &b);
+		snprintf(msg, sizeof(msg), "%s", b.buf ? b.buf : "");
+		pk_buf_release(&b);
+		fail_msg("%s: %s", src, msg);
+	}
 }
 
 /* Capture of everything the VM writes. */

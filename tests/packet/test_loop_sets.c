@@ -36,22 +36,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void run_ok(const char *src)
-{
-	enum pk_run_status rc =
-	    pk_vm_run(vm, src, strlen(src), "<test>", 1, PK_RUN_FILE);
-
-	if (rc != PK_RUN_OK) {
-		static char msg[512];
-		struct pk_buf b = PK_BUF_INIT;
-
-		pk_vm_format_error(vm, &b);
-		snprintf(msg, sizeof(msg), "%s", b.buf);
-		pk_buf_release(&b);
-		fail_msg("%s: %s", src, msg);
-	}
-}
-
 /*
  * The set s of 4 addresses x 3 ports and want(i): its i-th packet made
  * one by one (never from a set, so always the general build).
@@ -71,7 +55,7 @@ static void run_with_prelude(const char *body)
 	char src[4096];
 
 	snprintf(src, sizeof(src), "%s%s", prelude, body);
-	run_ok(src);
+	run_ok(vm, src);
 }
 
 static void test_plain_loop(void **state)
@@ -211,6 +195,7 @@ static void test_modified_in_loop(void **state)
 static void test_other_sets(void **state)
 {
 	run_ok(
+	    vm,
 	    "def same(s, mk, n):\n"
 	    "    i = 0\n"
 	    "    for p in s:\n"
@@ -237,16 +222,17 @@ static void test_no_allocation_per_packet(void **state)
 {
 	unsigned long before;
 
-	run_ok("big = IP(src='198.18.0.1', dst='198.18.0.0/22')"
-	       "/TCP(dport=(1, 4))\n"
-	       "for p in big:\n"
-	       "    pass\n");
+	run_ok(vm, "big = IP(src='198.18.0.1', dst='198.18.0.0/22')"
+	           "/TCP(dport=(1, 4))\n"
+	           "for p in big:\n"
+	           "    pass\n");
 	before = pk_alloc_count();
-	run_ok("for p in big:\n"
-	       "    pass\n");
+	run_ok(vm, "for p in big:\n"
+	           "    pass\n");
 	/* 4096 packets: two allocations each without the reuse */
 	assert_true(pk_alloc_count() - before < 500);
 	run_ok(
+	    vm,
 	    "n = 0\n"
 	    "for p in big:\n"
 	    "    assert p.dport == 1 + n % 4\n"
@@ -257,45 +243,45 @@ static void test_no_allocation_per_packet(void **state)
 
 static void test_interpreter_paths(void **state)
 {
-	run_ok("n = 9223372036854775806\n"
-	       "n += 1\n"
-	       "assert n == 9223372036854775807\n"
-	       "ok = False\n"
-	       "try:\n"
-	       "    n += 1\n"
-	       "except OverflowError:\n"
-	       "    ok = True\n"
-	       "assert ok and n == 9223372036854775807\n"
-	       "m = -9223372036854775807\n"
-	       "m -= 1\n"
-	       "ok = False\n"
-	       "try:\n"
-	       "    m = m - 1\n"
-	       "except OverflowError:\n"
-	       "    ok = True\n"
-	       "assert ok\n"
-	       "assert 2 + 3 == 5 and 2 - 3 == -1 and True + 1 == 2\n"
-	       "assert 1 + 2.5 == 3.5 and 'a' + 'b' == 'ab'\n"
-	       "x = 5\n"
-	       "x -= 7\n"
-	       "assert x == -2\n"
-	       /* loop targets: local, global, attribute, tuple */
-	       "def f(s):\n"
-	       "    t = 0\n"
-	       "    for p in s:\n"
-	       "        t += p.dport\n"
-	       "    return t, p.dport\n"
-	       "assert f(TCP(dport=(1, 4))) == (10, 4)\n"
-	       "for a, b in iter([(1, 2), (3, 4)]):\n"
-	       "    pass\n"
-	       "assert (a, b) == (3, 4)\n"
-	       /* raw(): its buffer kept between calls */
-	       "assert raw(b'ab') == b'ab'\n"
-	       "big = raw(IP()/Raw(b'x' * 70000))\n"
-	       "assert len(big) == 70020 and big[20:] == b'x' * 70000\n"
-	       "assert raw(IP(dst='198.18.0.2')/TCP()) == "
-	       "bytes(IP(dst='198.18.0.2')/TCP())\n"
-	       "assert len(raw(IP())) == 20\n");
+	run_ok(vm, "n = 9223372036854775806\n"
+	           "n += 1\n"
+	           "assert n == 9223372036854775807\n"
+	           "ok = False\n"
+	           "try:\n"
+	           "    n += 1\n"
+	           "except OverflowError:\n"
+	           "    ok = True\n"
+	           "assert ok and n == 9223372036854775807\n"
+	           "m = -9223372036854775807\n"
+	           "m -= 1\n"
+	           "ok = False\n"
+	           "try:\n"
+	           "    m = m - 1\n"
+	           "except OverflowError:\n"
+	           "    ok = True\n"
+	           "assert ok\n"
+	           "assert 2 + 3 == 5 and 2 - 3 == -1 and True + 1 == 2\n"
+	           "assert 1 + 2.5 == 3.5 and 'a' + 'b' == 'ab'\n"
+	           "x = 5\n"
+	           "x -= 7\n"
+	           "assert x == -2\n"
+	           /* loop targets: local, global, attribute, tuple */
+	           "def f(s):\n"
+	           "    t = 0\n"
+	           "    for p in s:\n"
+	           "        t += p.dport\n"
+	           "    return t, p.dport\n"
+	           "assert f(TCP(dport=(1, 4))) == (10, 4)\n"
+	           "for a, b in iter([(1, 2), (3, 4)]):\n"
+	           "    pass\n"
+	           "assert (a, b) == (3, 4)\n"
+	           /* raw(): its buffer kept between calls */
+	           "assert raw(b'ab') == b'ab'\n"
+	           "big = raw(IP()/Raw(b'x' * 70000))\n"
+	           "assert len(big) == 70020 and big[20:] == b'x' * 70000\n"
+	           "assert raw(IP(dst='198.18.0.2')/TCP()) == "
+	           "bytes(IP(dst='198.18.0.2')/TCP())\n"
+	           "assert len(raw(IP())) == 20\n");
 }
 
 int main(void)

@@ -33,22 +33,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void run_ok(const char *src)
-{
-	enum pk_run_status rc =
-	    pk_vm_run(vm, src, strlen(src), "<test>", 1, PK_RUN_FILE);
-
-	if (rc != PK_RUN_OK) {
-		static char msg[512];
-		struct pk_buf b = PK_BUF_INIT;
-
-		pk_vm_format_error(vm, &b);
-		snprintf(msg, sizeof(msg), "%s", b.buf);
-		pk_buf_release(&b);
-		fail_msg("%s: %s", src, msg);
-	}
-}
-
 struct cmp {
 	uint64_t n, fast;
 	struct pk_buf all; /* every packet's general bytes, for the loop */
@@ -105,7 +89,7 @@ static uint64_t check_set(const char *expr, bool want_fast)
 
 	snprintf(src, sizeof(src), "s = %s\nloop = [raw(p) for p in s]\n",
 	         expr);
-	run_ok(src);
+	run_ok(vm, src);
 	s = pk_vm_get_global(vm, "s");
 	assert_int_equal(pk_packet_count(vm, s, &count), 0);
 	assert_int_equal(pk_packet_expand(vm, s, compare_one, &c), 0);
@@ -272,30 +256,30 @@ static void test_changed_members(void **state)
 {
 	pk_val a, b;
 
-	run_ok("s = IP(dst='198.18.0.0/30')/TCP(dport=(1, 3))\n"
-	       "a = []\nb = []\nkeep = []\n"
-	       "for p in s:\n"
-	       "    p[TCP].sport = p[TCP].dport + 100\n"
-	       "    p.ttl = 9\n"
-	       "    a.append(raw(p))\n"
-	       "    b.append(raw(p.copy()))\n"
-	       "    keep.append(p)\n"
-	       "for p in s:\n"
-	       "    p.decode_payload_as(Raw)\n"
-	       "    p.ttl = 3\n"
-	       "    a.append(raw(p))\n"
-	       "    b.append(raw(p.copy()))\n"
-	       "for p in s:\n"
-	       "    pass\n"
-	       "a.append(raw(p))\n"
-	       "b.append(raw(IP(dst='198.18.0.3')/TCP(dport=3)))\n"
-	       "a.append(raw(keep[0]))\n"
-	       "b.append(raw(keep[0].copy()))\n"
-	       "it = iter(IP(dst='198.18.0.0/30')/UDP())\n"
-	       "p = next(it)\n"
-	       "a.append(raw(p))\n"
-	       "b.append(raw(p.copy()))\n"
-	       "p = next(it)\n");
+	run_ok(vm, "s = IP(dst='198.18.0.0/30')/TCP(dport=(1, 3))\n"
+	           "a = []\nb = []\nkeep = []\n"
+	           "for p in s:\n"
+	           "    p[TCP].sport = p[TCP].dport + 100\n"
+	           "    p.ttl = 9\n"
+	           "    a.append(raw(p))\n"
+	           "    b.append(raw(p.copy()))\n"
+	           "    keep.append(p)\n"
+	           "for p in s:\n"
+	           "    p.decode_payload_as(Raw)\n"
+	           "    p.ttl = 3\n"
+	           "    a.append(raw(p))\n"
+	           "    b.append(raw(p.copy()))\n"
+	           "for p in s:\n"
+	           "    pass\n"
+	           "a.append(raw(p))\n"
+	           "b.append(raw(IP(dst='198.18.0.3')/TCP(dport=3)))\n"
+	           "a.append(raw(keep[0]))\n"
+	           "b.append(raw(keep[0].copy()))\n"
+	           "it = iter(IP(dst='198.18.0.0/30')/UDP())\n"
+	           "p = next(it)\n"
+	           "a.append(raw(p))\n"
+	           "b.append(raw(p.copy()))\n"
+	           "p = next(it)\n");
 	{
 		/* bind_layers(IP, UDP, proto=200) between two packets */
 		static const struct pk_binding row = {&pk_proto_ip,
@@ -305,12 +289,12 @@ static void test_changed_members(void **state)
 
 		assert_int_equal(pk_registry_bind(vm, &row), 0);
 	}
-	run_ok("a.append(raw(p))\n"
-	       "b.append(raw(p.copy()))\n"
-	       "for p in it:\n"
-	       "    a.append(raw(p))\n"
-	       "    b.append(raw(p.copy()))\n"
-	       "ok = a == b and a[-1][9] == 200 and a[-4][9] == 17\n");
+	run_ok(vm, "a.append(raw(p))\n"
+	           "b.append(raw(p.copy()))\n"
+	           "for p in it:\n"
+	           "    a.append(raw(p))\n"
+	           "    b.append(raw(p.copy()))\n"
+	           "ok = a == b and a[-1][9] == 200 and a[-4][9] == 17\n");
 	a = pk_vm_get_global(vm, "a");
 	b = pk_vm_get_global(vm, "ok");
 	assert_int_equal(pk_as_list(a)->len, 12 + 12 + 2 + 4);
