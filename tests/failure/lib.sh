@@ -14,6 +14,7 @@
 # own timeout is long enough that the event always comes first.
 set -u
 unset PKTSH_OFFLINE
+. "$(dirname "$0")/../lib/netns.sh"
 SKIP=77
 PKTSH=$1
 NAME=$(basename "$0" .sh)
@@ -48,9 +49,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP PIPE
 
-die() { echo "setup failed: $*" >&2; exit 1; }
 fail() { echo "FAIL: $*"; show; exit 1; }
-inns() { ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 # the pktsh run's output, for a failing test
 show() {
@@ -59,23 +58,7 @@ show() {
 }
 
 pair() {
-	ip netns add $C || die "ip netns add"
-	ip netns add $P || die "ip netns add"
-	for ns in $C $P; do
-		inns $ns ip link set lo up
-		inns $ns sysctl -qw net.ipv6.conf.all.accept_ra=0 2>/dev/null
-		inns $ns sysctl -qw net.ipv6.conf.default.accept_ra=0 2>/dev/null
-	done
-	ip link add v-c netns $C type veth peer name v-p netns $P ||
-		die "ip link add veth"
-	inns $C ip link set v-c address 02:00:00:00:00:01
-	inns $P ip link set v-p address 02:00:00:00:00:02
-	inns $C ip addr add 198.18.0.1/24 dev v-c
-	inns $P ip addr add 198.18.0.2/24 dev v-p
-	inns $C ip -6 addr add 2001:db8::1/64 dev v-c nodad
-	inns $P ip -6 addr add 2001:db8::2/64 dev v-p nodad
-	inns $C ip link set v-c up
-	inns $P ip link set v-p up
+	ns_pair $C $P
 }
 
 # start SCRIPT (a file) with pktsh in $C, in the background, line-buffered

@@ -48,6 +48,8 @@ for tool in ip; do
 	fi
 done
 
+. "$(dirname "$0")/../lib/netns.sh"
+
 hdr() { sed -n "s/^# $1: *//p" "$SCEN" | head -n 1; }
 topology=$(hdr topology)
 server=$(hdr server)
@@ -76,36 +78,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-inns() { ns=$1; shift; ip netns exec "$ns" "$@"; }
-
-die() { echo "setup failed: $*" >&2; exit 1; }
-
-ip netns add $C || die "ip netns add"
-ip netns add $P || die "ip netns add"
-inns $C ip link set lo up
-inns $P ip link set lo up
-# a test namespace sends nothing on its own: no router solicitations
-# or DAD probes to count as noise
-for ns in $C $P; do
-	inns $ns sysctl -qw net.ipv6.conf.all.accept_ra=0 2>/dev/null
-	inns $ns sysctl -qw net.ipv6.conf.default.accept_ra=0 2>/dev/null
-done
-
 if [ "$topology" = pair ]; then
-	ip link add v-c netns $C type veth peer name v-p netns $P ||
-		die "ip link add veth"
-	inns $C ip link set v-c address 02:00:00:00:00:01
-	inns $P ip link set v-p address 02:00:00:00:00:02
-	inns $C ip addr add 198.18.0.1/24 dev v-c
-	inns $P ip addr add 198.18.0.2/24 dev v-p
-	inns $C ip -6 addr add 2001:db8::1/64 dev v-c nodad
-	inns $P ip -6 addr add 2001:db8::2/64 dev v-p nodad
-	inns $C ip link set v-c up
-	inns $P ip link set v-p up
+	ns_pair $C $P
 elif [ "$topology" = chain ]; then
-	ip netns add $R || die "ip netns add"
-	inns $R ip link set lo up
-	inns $R sysctl -qw net.ipv6.conf.all.accept_ra=0 2>/dev/null
+	for ns in $C $P $R; do
+		ns_new $ns
+	done
 	ip link add v-c netns $C type veth peer name v-rc netns $R ||
 		die "ip link add veth"
 	ip link add v-p netns $P type veth peer name v-rp netns $R ||
@@ -125,6 +103,9 @@ elif [ "$topology" = chain ]; then
 	for x in "$C v-c" "$R v-rc" "$R v-rp" "$P v-p"; do
 		set -- $x
 		inns $1 ip link set $2 up
+	done
+	for x in "$C v-c" "$R v-rc" "$R v-rp" "$P v-p"; do
+		ns_ready $x
 	done
 	inns $R sysctl -qw net.ipv4.ip_forward=1
 	inns $R sysctl -qw net.ipv6.conf.all.forwarding=1
