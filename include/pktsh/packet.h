@@ -76,6 +76,13 @@ int pk_packet_expand(struct pk_vm *vm, pk_val pkt,
                      int (*cb)(struct pk_vm *vm, pk_val one, void *ctx),
                      void *ctx);
 
+/*
+ * Whether x (a packet, or a list of packets) holds a volatile value
+ * (RandShort() and the like) anywhere, so that each build draws anew:
+ * send(count=) builds such packets again for every round, as scapy.
+ */
+bool pk_packet_is_volatile(pk_val x);
+
 /* Capture or send time (seconds since the epoch), 0 if never set. */
 double pk_packet_time(pk_val pkt);
 void pk_packet_set_time(pk_val pkt, double t);

@@ -462,9 +462,9 @@ uint64_t pk_layer_uint(const struct pk_layer *l, int i);
  * (`del p.chksum`).
  */
 int pk_layer_set(struct pk_vm *vm, struct pk_layer *l, int i, pk_val v);
-/* The value of field i as the language sees it (None for unset PK_AUTO). */
-int pk_layer_get(struct pk_vm *vm, const struct pk_layer *l, int i,
-                 pk_val *out);
+/* The value of field i as the language sees it (None for unset PK_AUTO).
+ * What it hands out may be changed by the caller: see pk_layer_track. */
+int pk_layer_get(struct pk_vm *vm, struct pk_layer *l, int i, pk_val *out);
 /* Set an integer field directly (dissectors, hooks); no range check. */
 void pk_layer_set_uint(struct pk_layer *l, int i, uint64_t v);
 
@@ -552,7 +552,9 @@ struct pk_route_hooks {
 	            uint8_t src[4]);
 	int (*src6)(struct pk_vm *vm, void *ctx, const uint8_t dst[16],
 	            uint8_t src[16]);
-	/* Ether addresses for a frame carrying `pay` (may be NULL). */
+	/* Ether addresses for a frame carrying `pay` (may be NULL). `dst`
+	 * NULL: only the source is wanted, so nothing is resolved (no
+	 * ARP/ND request, no warning). */
 	int (*ether)(struct pk_vm *vm, void *ctx, const struct pk_layer *pay,
 	             uint8_t src[6], uint8_t dst[6]);
 	void *ctx;

@@ -195,6 +195,18 @@ typedef void (*pk_visit_fn)(pk_val v, void *ctx);
 size_t pk_gc_collect(void);
 /* Tracked objects alive (for tests). */
 size_t pk_gc_tracked(void);
+/*
+ * Start tracking o, of a type with `gc_explicit` (no-op if it is
+ * tracked already), and stop: an object freed other than by its last
+ * pk_decref (a layer freed inside its chain's release) must be
+ * untracked first.
+ */
+void pk_gc_track(struct pk_obj *o);
+void pk_gc_untrack(struct pk_obj *o);
+bool pk_gc_is_tracked(struct pk_obj *o);
+/* Whether a container holding v may be part of a cycle through it (v is
+ * an object of a tracked kind: a list, a dict, a packet, ...). */
+bool pk_gc_trackable(pk_val v);
 
 /* ------------------------------------------------------------------ */
 /* Calls                                                               */
@@ -357,6 +369,12 @@ struct pk_type {
 	 */
 	void (*traverse)(struct pk_obj *o, pk_visit_fn visit, void *ctx);
 	void (*clear)(struct pk_obj *o);
+	/*
+	 * Objects of this type are tracked only from pk_gc_track() on, not
+	 * from their allocation: packets, of which most never hold anything
+	 * a cycle could go through (a dissected packet still in its bytes).
+	 */
+	bool gc_explicit;
 };
 
 /* The kind of any value as a type name ("int", "str", "IP", ...). */

@@ -130,6 +130,28 @@ bool pk_gc_is_tracked_(struct pk_obj *o)
 	return GC_ENABLED && index_of(o) != SIZE_MAX;
 }
 
+void pk_gc_track(struct pk_obj *o)
+{
+	if (!*slot_of(o))
+		pk_gc_track_(o);
+}
+
+void pk_gc_untrack(struct pk_obj *o)
+{
+	if (*slot_of(o))
+		pk_gc_untrack_(o);
+}
+
+bool pk_gc_is_tracked(struct pk_obj *o)
+{
+	return *slot_of(o) != 0;
+}
+
+bool pk_gc_trackable(pk_val v)
+{
+	return pk_gc_trackable_(v);
+}
+
 bool pk_gc_due(void)
 {
 	return made_since >= threshold;

@@ -32,7 +32,8 @@ void *pk_obj_alloc(const struct pk_type *type, size_t size)
 	o->refcnt = 1;
 	o->type = type;
 	/* tuples and lists: once they hold a container (pk_gc_note_) */
-	if (type->traverse && type != &pk_type_tuple && type != &pk_type_list)
+	if (type->traverse && !type->gc_explicit && type != &pk_type_tuple &&
+	    type != &pk_type_list)
 		pk_gc_track_(o);
 	return o;
 }

@@ -70,8 +70,8 @@ static int arp_pre_build(struct pk_build *b, const struct pk_layer *l,
 		v[F_PLEN].u = 4;
 	if (!(st[F_HWSRC] & PK_FS_SET) && r->hooks.ether) {
 		/* the interface's address, as for the frame carrying it */
-		uint8_t src[6], dst[6];
-		int rc = r->hooks.ether(b->vm, r->hooks.ctx, l, src, dst);
+		uint8_t src[6];
+		int rc = r->hooks.ether(b->vm, r->hooks.ctx, l, src, NULL);
 
 		if (rc < 0)
 			return -1;

@@ -40,7 +40,8 @@ static int ether_pre_build(struct pk_build *b, const struct pk_layer *l,
 	memcpy(src, zero_mac, 6);
 	memcpy(dst, bcast_mac, 6);
 	if (r->hooks.ether) {
-		rc = r->hooks.ether(b->vm, r->hooks.ctx, l->payload, src, dst);
+		rc = r->hooks.ether(b->vm, r->hooks.ctx, l->payload, src,
+		                    (st[0] & PK_FS_SET) ? NULL : dst);
 		if (rc < 0)
 			return -1;
 		if (rc > 0) {

@@ -343,7 +343,8 @@ static int hook_ether(struct pk_vm *vm, void *ctx, const struct pk_layer *pay,
 			memcpy(src, ifc->mac, 6);
 		else
 			memset(src, 0, 6);
-		memset(dst, 0xff, 6);
+		if (dst)
+			memset(dst, 0xff, 6);
 		return 0;
 	}
 	pk_rtable_lookup(&st->rt, family, ip, &nh);
@@ -352,6 +353,8 @@ static int hook_ether(struct pk_vm *vm, void *ctx, const struct pk_layer *pay,
 		memcpy(src, ifc->mac, 6);
 	else
 		memset(src, 0, 6);
+	if (!dst)
+		return 0;
 	if (bcast) {
 		memset(dst, 0xff, 6);
 		return 0;

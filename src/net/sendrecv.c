@@ -1031,10 +1031,10 @@ static int do_send(struct pk_vm *vm, const struct pk_args *a, const char *fname,
 	pk_val v[S_NARGS];
 	const char *iface;
 	double inter, count, loop;
-	bool forever, ret_pkts;
+	bool forever, ret_pkts, redraw;
 	pk_val sent = pk_undef();
 	int verbose, r = -1;
-	uint64_t n = 0, rounds;
+	uint64_t n = 0, rounds, round;
 	size_t i;
 
 	if (!st || pk_args_parse(vm, a, fname, send_names, S_NARGS, 1, v) < 0)
@@ -1096,13 +1096,21 @@ static int do_send(struct pk_vm *vm, const struct pk_args *a, const char *fname,
 		}
 		open[k] = true;
 	}
-	if (l2 && inter <= 0 && io[0].ops->send_many) {
+	/* volatile values are drawn again for every round (scapy builds
+	 * each packet it sends); batches repeat the bytes, so they skip */
+	redraw = (forever || rounds > 1) && pk_packet_is_volatile(v[S_X]);
+	if (l2 && inter <= 0 && io[0].ops->send_many && !redraw) {
 		if (send_batched(vm, st, fname, &io[0], &pr, forever, rounds,
 		                 verbose, ret_pkts ? sent : pk_undef(), &n) < 0)
 			goto out;
 		goto done;
 	}
-	while (forever || rounds-- > 0) {
+	for (round = 0; forever || rounds-- > 0; round++) {
+		if (redraw && round > 0) {
+			probes_release(&pr);
+			if (collect(vm, v[S_X], fname, &pr) < 0)
+				goto out;
+		}
 		for (i = 0; i < pr.n; i++) {
 			const uint8_t *d = wire_of(&pr, i);
 			int k = l2 ? 0 : (d[0] >> 4) == 4 ? 0 : 1;

@@ -534,6 +534,7 @@ int pk_layer_unlazy(struct pk_layer *l)
 	l->payload = h->payload;
 	if (l->payload)
 		l->payload->under = l;
+	pk_gc_untrack(&h->h);
 	pk_xfree(h);
 	return 0;
 }
@@ -552,19 +553,36 @@ struct pk_layer *pk_packet_peek(struct pk_vm *vm, pk_val pkt,
 	return *tmp;
 }
 
+/* A search that finds a layer says yes; an error says no. */
+static bool search_has(struct pk_vm *vm, struct pk_layer *l,
+                       const struct pk_proto *p)
+{
+	pk_val v;
+
+	if (pk_layer_search(vm, l, p, 1, &v) < 0) {
+		pk_vm_clear_error(vm);
+		return false;
+	}
+	pk_decref(v);
+	return !pk_is_none(v);
+}
+
 bool pk_packet_peek_has(struct pk_vm *vm, pk_val pkt, const struct pk_proto *p)
 {
 	struct pk_layer *l = (struct pk_layer *)pkt.u.o, *tmp;
 	bool r;
 
 	if (!l->lazy)
-		return pk_layer_find(l, p, 1) != NULL;
+		return search_has(vm, l, p);
 	switch (pk_dissect_skim_has(vm, l->proto, (const uint8_t *)l->f,
 	                            l->raw.len, p)) {
 	case 1:
 		return true;
 	case 0:
-		return false;
+		/* the skim looks along the payload chain only */
+		if (!pk_registry_in_field(vm, p))
+			return false;
+		break;
 	default:
 		break;
 	}
@@ -573,7 +591,7 @@ bool pk_packet_peek_has(struct pk_vm *vm, pk_val pkt, const struct pk_proto *p)
 		pk_vm_clear_error(vm);
 		return false;
 	}
-	r = pk_layer_find(tmp, p, 1) != NULL;
+	r = search_has(vm, tmp, p);
 	pk_decref(pk_obj_take(tmp));
 	return r;
 }

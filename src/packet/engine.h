@@ -50,6 +50,13 @@ struct pk_registry {
 	struct pk_bcache bcache[PK_BCACHE_SIZE];
 	struct pk_gcache gcache[PK_BCACHE_SIZE]; /* the same, for guesses */
 	struct pk_route_hooks hooks;
+	/* pk_registry_in_field()'s answers, direct-mapped; valid while the
+	 * registry holds infield_n protos */
+	struct pk_infield {
+		const struct pk_proto *p;
+		bool r;
+	} infield[64];
+	size_t infield_n;
 	struct pk_brec *rec;          /* build.c: recording a template build */
 	struct pk_prebuilt *prebuilt; /* build_set.c: a set member's bytes */
 	struct {
@@ -277,9 +284,35 @@ void pk_packet_peek_done(struct pk_layer *tmp);
  */
 bool pk_packet_peek_has(struct pk_vm *vm, pk_val pkt, const struct pk_proto *p);
 
+/*
+ * Cycle collection of packets (value.h, CYCLES). A cycle through a
+ * packet needs the user to put a value into one of its fields, or to
+ * change an object its fields hold, so a layer is tracked only from the
+ * first time that can happen: a field set to a list, dict or packet
+ * (pk_layer_set), a field's object handed out (pk_layer_get, the
+ * `fields` dict, a layer found inside a field by pk_layer_search), or a
+ * tracked payload linked under it. The layers it sits on are tracked
+ * with it, for the cycle runs through them. A dissected packet nobody
+ * changes is never tracked, and costs the collector nothing.
+ *
+ * pk_layer_track(l): track l and the layers under it.
+ * pk_layer_expose(l, i): field i's object is handed out or was set.
+ */
+void pk_layer_track(struct pk_layer *l);
+void pk_layer_expose(struct pk_layer *l, int i);
+
 /* The first layer of chain `l` that is of proto p, nth (1-based). */
 struct pk_layer *pk_layer_find(struct pk_layer *l, const struct pk_proto *p,
                                int nth);
+/*
+ * The nth (1-based) layer of class p in l's packet as scapy's getlayer()
+ * finds it: each layer, then the packets inside its fields that hold
+ * packets (DNS records, IP options; depth first, a default such as DNS's
+ * qd included), then its payload. *out is a new reference, or None when
+ * there is none. 0, or -1 with an exception (out of memory).
+ */
+int pk_layer_search(struct pk_vm *vm, struct pk_layer *l,
+                    const struct pk_proto *p, int nth, pk_val *out);
 /* The first layer of the chain having field `name`; *idx its index. */
 struct pk_layer *pk_layer_find_field(struct pk_layer *l, const char *name,
                                      int *idx);
@@ -329,5 +362,11 @@ int pk_dissect_skim_has(struct pk_vm *vm, const struct pk_proto *first,
  */
 bool pk_registry_may_reach(struct pk_vm *vm, const struct pk_proto *from,
                            const struct pk_proto *to);
+/*
+ * Whether a dissected packet may hold a layer of class p inside a field
+ * rather than along its payload chain: a list element class (IP options,
+ * DNS records) or the class of a registered proto's packet field.
+ */
+bool pk_registry_in_field(struct pk_vm *vm, const struct pk_proto *p);
 
 #endif

@@ -58,6 +58,8 @@ void pk_layer_release(struct pk_obj *o)
 		for (i = 0; !l->lazy && i < l->proto->nfields; i++)
 			if (l->st[i] & PK_FS_OBJ)
 				pk_decref(l->f[i].v);
+		/* the payloads freed here skip pk_decref's untracking */
+		pk_gc_untrack(&l->h);
 		pk_xfree(l);
 		if (!next)
 			break;
@@ -119,7 +121,31 @@ static int copy_slot(struct pk_vm *vm, const struct pk_field *f,
 	return 0;
 }
 
+/* Packets nested in fields copied at most (a field may hold a list that
+ * holds the packet: p.options.append(p)); values never cross threads. */
+#define COPY_DEPTH_MAX 100
+static int copy_depth;
+
+static struct pk_layer *copy_chain(struct pk_vm *vm, const struct pk_layer *l);
+
 struct pk_layer *pk_layer_copy(struct pk_vm *vm, const struct pk_layer *l)
+{
+	struct pk_layer *head;
+
+	if (copy_depth >= COPY_DEPTH_MAX) {
+		pk_raise(vm, &pk_exc_RecursionError,
+		         "maximum recursion depth exceeded while copying '%s' "
+		         "(does a field hold the packet itself?)",
+		         l->proto->name);
+		return NULL;
+	}
+	copy_depth++;
+	head = copy_chain(vm, l);
+	copy_depth--;
+	return head;
+}
+
+static struct pk_layer *copy_chain(struct pk_vm *vm, const struct pk_layer *l)
 {
 	struct pk_layer *head = NULL, *prev = NULL;
 
@@ -134,6 +160,8 @@ struct pk_layer *pk_layer_copy(struct pk_vm *vm, const struct pk_layer *l)
 		}
 		c->proto = l->proto;
 		c->st = (uint8_t *)(c->f + n);
+		if (pk_gc_is_tracked((struct pk_obj *)&l->h))
+			pk_gc_track(&c->h);
 		c->time = l->time;
 		c->partial = l->partial;
 		/* values are inline: one copy, then the few objects */
@@ -172,6 +200,20 @@ void pk_layer_append(struct pk_layer *l, struct pk_layer *pay)
 	pay->h.refcnt++;
 	l->payload = pay;
 	pay->under = l;
+	if (pk_gc_is_tracked(&pay->h))
+		pk_layer_track(l);
+}
+
+void pk_layer_track(struct pk_layer *l)
+{
+	for (; l && !pk_gc_is_tracked(&l->h); l = l->under)
+		pk_gc_track(&l->h);
+}
+
+void pk_layer_expose(struct pk_layer *l, int i)
+{
+	if ((l->st[i] & PK_FS_OBJ) && pk_gc_trackable(l->f[i].v))
+		pk_layer_track(l);
 }
 
 int pk_proto_field_index(const struct pk_proto *p, const char *name)
@@ -199,8 +241,11 @@ void pk_layer_set_uint(struct pk_layer *l, int i, uint64_t v)
 int pk_layer_set(struct pk_vm *vm, struct pk_layer *l, int i, pk_val v)
 {
 	l->partial = false;
-	return pk_field_set(vm, l, &l->proto->fields[i], v, &l->f[i],
-	                    &l->st[i]);
+	if (pk_field_set(vm, l, &l->proto->fields[i], v, &l->f[i], &l->st[i]) <
+	    0)
+		return -1;
+	pk_layer_expose(l, i);
+	return 0;
 }
 
 bool pk_layer_effective(struct pk_registry *r, const struct pk_layer *l, int i,
@@ -251,11 +296,12 @@ int pk_layer_display(struct pk_vm *vm, const struct pk_layer *l, int i,
 	return 0;
 }
 
-int pk_layer_get(struct pk_vm *vm, const struct pk_layer *l, int i, pk_val *out)
+int pk_layer_get(struct pk_vm *vm, struct pk_layer *l, int i, pk_val *out)
 {
 	union pk_fval v;
 	uint8_t st;
 
+	pk_layer_expose(l, i);
 	if (pk_layer_display(vm, l, i, &v, &st) < 0)
 		return -1;
 	return pk_field_get(vm, l, &l->proto->fields[i], &v, st, out);
@@ -269,6 +315,112 @@ struct pk_layer *pk_layer_find(struct pk_layer *l, const struct pk_proto *p,
 			return l;
 	}
 	return NULL;
+}
+
+/*
+ * Whether field f's value is searched by getlayer()/haslayer(): scapy's
+ * packetfields, the fields that hold packets (PacketField,
+ * PacketListField, DNS's record sections).
+ */
+static bool holds_packets(const struct pk_field *f)
+{
+	return f->kind == PK_FK_PKTLIST || f->kind == PK_FK_PKT ||
+	       (f->kind == PK_FK_CUSTOM && f->sub);
+}
+
+/* Nesting of packets in fields searched at most: values the user made
+ * may nest deeper, or hold themselves. */
+#define SEARCH_DEPTH 32
+
+static int search_chain(struct pk_vm *vm, struct pk_layer *l,
+                        const struct pk_proto *p, int *nth, int depth,
+                        pk_val *out);
+
+/* Search a field's value: a packet, or a list or tuple of them. */
+static int search_value(struct pk_vm *vm, pk_val v, const struct pk_proto *p,
+                        int *nth, int depth, pk_val *out)
+{
+	pk_val *items;
+	size_t n, i;
+
+	if (pk_is_packet(v))
+		return search_chain(vm, pk_as_layer(v), p, nth, depth, out);
+	if (pk_is_list(v)) {
+		items = pk_as_list(v)->items;
+		n = pk_as_list(v)->len;
+	} else if (pk_is_tuple(v)) {
+		items = pk_as_tuple(v)->items;
+		n = pk_as_tuple(v)->len;
+	} else {
+		return 0;
+	}
+	for (i = 0; i < n && pk_is_undef(*out); i++)
+		if (pk_is_packet(items[i]) &&
+		    search_chain(vm, pk_as_layer(items[i]), p, nth, depth,
+		                 out) < 0)
+			return -1;
+	return 0;
+}
+
+/* scapy's getlayer() order: the layer, its packet fields, its payload. */
+static int search_chain(struct pk_vm *vm, struct pk_layer *l,
+                        const struct pk_proto *p, int *nth, int depth,
+                        pk_val *out)
+{
+	int i, rc;
+
+	for (; l; l = l->payload) {
+		if (l->proto == p && --*nth <= 0) {
+			*out = pk_layer_val(l);
+			return 0;
+		}
+		for (i = 0; depth < SEARCH_DEPTH && i < l->proto->nfields;
+		     i++) {
+			const struct pk_field *f = &l->proto->fields[i];
+			pk_val v;
+
+			if (!holds_packets(f))
+				continue;
+			if (l->st[i] & PK_FS_OBJ) {
+				rc = search_value(vm, l->f[i].v, p, nth,
+				                  depth + 1, out);
+			} else if (f->ops && f->ops->get) {
+				/* an unset field whose default is a packet
+				 * (DNS's qd is a DNSQR()) */
+				if (pk_field_get(vm, l, f, &l->f[i], l->st[i],
+				                 &v) < 0)
+					return -1;
+				rc =
+				    search_value(vm, v, p, nth, depth + 1, out);
+				pk_decref(v);
+			} else {
+				continue;
+			}
+			if (rc < 0)
+				return rc;
+			if (!pk_is_undef(*out)) {
+				/* handed out from inside l: see pk_layer_track */
+				pk_layer_track(l);
+				return 0;
+			}
+		}
+	}
+	return 0;
+}
+
+int pk_layer_search(struct pk_vm *vm, struct pk_layer *l,
+                    const struct pk_proto *p, int nth, pk_val *out)
+{
+	*out = pk_undef();
+	if (search_chain(vm, l, p, &nth, 0, out) < 0) {
+		if (!pk_is_undef(*out))
+			pk_decref(*out);
+		*out = pk_undef();
+		return -1;
+	}
+	if (pk_is_undef(*out))
+		*out = pk_none();
+	return 0;
 }
 
 struct pk_layer *pk_layer_find_field(struct pk_layer *l, const char *name,

@@ -338,6 +338,7 @@ static int pkt_getattr(struct pk_vm *vm, pk_val self, struct pk_str *name,
 			                          : !(l->st[fi] & PK_FS_SET))
 				continue;
 			k = pk_str_cstr(vm, l->proto->fields[fi].name);
+			pk_layer_expose(l, fi);
 			if (pk_is_undef(k) ||
 			    pk_field_get(vm, l, &l->proto->fields[fi],
 			                 &l->f[fi], l->st[fi], &v) < 0) {
@@ -420,7 +421,6 @@ static int layer_not_found(struct pk_vm *vm, const struct pk_proto *p)
 static int pkt_getitem(struct pk_vm *vm, pk_val self, pk_val key, pk_val *out)
 {
 	const struct pk_proto *p = as_proto(key);
-	struct pk_layer *t;
 	int nth = 1;
 
 	if (!p && key.kind == PK_K_OBJ && !strcmp(pk_typename(key), "slice")) {
@@ -436,10 +436,10 @@ static int pkt_getitem(struct pk_vm *vm, pk_val self, pk_val key, pk_val *out)
 		return pk_raise(vm, &pk_exc_TypeError,
 		                "packet indices must be layer classes, not %s",
 		                pk_typename(key));
-	t = pk_layer_find(L(self), p, nth);
-	if (!t)
+	if (pk_layer_search(vm, L(self), p, nth, out) < 0)
+		return -1;
+	if (pk_is_none(*out))
 		return layer_not_found(vm, p);
-	*out = pk_layer_val(t);
 	return 0;
 }
 
@@ -608,6 +608,48 @@ static int pkt_eq(struct pk_vm *vm, pk_val a, pk_val b, bool *out)
 	return 0;
 }
 
+/*
+ * Cycle collection (value.h, CYCLES): a field may hold a list that holds
+ * the packet (`p.options = [p]`). A layer is tracked from pk_layer_new()
+ * (and pk_layer_unlazy()) on; one still in its bytes owns nothing. Its
+ * references are the objects in its slots and its payload.
+ */
+static void pkt_traverse(struct pk_obj *o, pk_visit_fn visit, void *ctx)
+{
+	struct pk_layer *l = (struct pk_layer *)o;
+	int i;
+
+	if (l->lazy)
+		return;
+	for (i = 0; i < l->proto->nfields; i++)
+		if (l->st[i] & PK_FS_OBJ)
+			visit(l->f[i].v, ctx);
+	if (l->payload)
+		visit(pk_obj_take(l->payload), ctx);
+}
+
+static void pkt_clear(struct pk_obj *o)
+{
+	struct pk_layer *l = (struct pk_layer *)o, *pay = l->payload;
+	int i;
+
+	if (l->lazy)
+		return;
+	for (i = 0; i < l->proto->nfields; i++)
+		if (l->st[i] & PK_FS_OBJ) {
+			pk_val v = l->f[i].v;
+
+			pk_field_default(&l->proto->fields[i], &l->f[i],
+			                 &l->st[i]);
+			pk_decref(v);
+		}
+	if (pay) {
+		l->payload = NULL;
+		pay->under = NULL;
+		pk_decref(pk_obj_take(pay));
+	}
+}
+
 static int pkt_truth(struct pk_vm *vm, pk_val self, bool *out)
 {
 	*out = true;
@@ -765,11 +807,10 @@ static int m_getlayer(struct pk_vm *vm, pk_val self, const struct pk_args *a,
 			return -1;
 		for (t = L(self); t && i > 0; i--)
 			t = t->payload;
-	} else {
-		t = pk_layer_find(L(self), p, (int)nb);
+		*out = t ? pk_layer_val(t) : pk_none();
+		return 0;
 	}
-	*out = t ? pk_layer_val(t) : pk_none();
-	return 0;
+	return pk_layer_search(vm, L(self), p, (int)nb, out);
 }
 
 static int m_lastlayer(struct pk_vm *vm, pk_val self, const struct pk_args *a,
@@ -967,6 +1008,9 @@ const struct pk_type pk_type_packet = {
     .eq = pkt_eq,
     .truth = pkt_truth,
     .methods = pkt_methods,
+    .traverse = pkt_traverse,
+    .clear = pkt_clear,
+    .gc_explicit = true,
 };
 
 /* ------------------------------------------------------------------ */

@@ -503,3 +503,33 @@ bool pk_registry_may_reach(struct pk_vm *vm, const struct pk_proto *from,
 	}
 	return rc->e[k].r;
 }
+
+bool pk_registry_in_field(struct pk_vm *vm, const struct pk_proto *p)
+{
+	struct pk_registry *r;
+	struct pk_infield *e;
+	size_t i;
+	int k;
+
+	if (p->flags & PK_PF_NOPAYLOAD_GUESS)
+		return true;
+	r = pk_registry(vm);
+	if (!r) {
+		pk_vm_clear_error(vm);
+		return true; /* cannot tell: say it may */
+	}
+	if (r->infield_n != r->n) {
+		memset(r->infield, 0, sizeof(r->infield));
+		r->infield_n = r->n;
+	}
+	e = &r->infield[((uintptr_t)p >> 4) % 64];
+	if (e->p == p)
+		return e->r;
+	e->p = p;
+	e->r = false;
+	for (i = 0; i < r->n && !e->r; i++)
+		for (k = 0; k < r->protos[i]->nfields; k++)
+			if (r->protos[i]->fields[k].sub == p)
+				e->r = true;
+	return e->r;
+}

@@ -21,6 +21,45 @@ bool pk_layer_is_set(const struct pk_layer *l)
 	return false;
 }
 
+static bool value_volatile(pk_val v, int depth);
+
+static bool chain_volatile(const struct pk_layer *l, int depth)
+{
+	for (; l; l = l->payload) {
+		int i;
+
+		for (i = 0; i < l->proto->nfields; i++)
+			if ((l->st[i] & PK_FS_OBJ) &&
+			    value_volatile(l->f[i].v, depth))
+				return true;
+	}
+	return false;
+}
+
+/* A volatile value, or packets holding one (depth-capped: a value may
+ * hold itself). */
+static bool value_volatile(pk_val v, int depth)
+{
+	size_t i;
+
+	if (pk_is_volatile(v))
+		return true;
+	if (depth >= 16)
+		return false;
+	if (pk_is_packet(v) && !((struct pk_layer *)v.u.o)->lazy)
+		return chain_volatile((struct pk_layer *)v.u.o, depth + 1);
+	if (pk_is_list(v))
+		for (i = 0; i < pk_as_list(v)->len; i++)
+			if (value_volatile(pk_as_list(v)->items[i], depth + 1))
+				return true;
+	return false;
+}
+
+bool pk_packet_is_volatile(pk_val x)
+{
+	return value_volatile(x, 0);
+}
+
 static int net_prefix(const struct pk_field *f, pk_val v, uint8_t base[16],
                       unsigned *hostbits)
 {

@@ -171,8 +171,8 @@ fail:
 	return -1;
 }
 
-int pk_layer_command(struct pk_vm *vm, const struct pk_layer *l,
-                     struct pk_buf *out)
+static int command_chain(struct pk_vm *vm, const struct pk_layer *l,
+                         struct pk_buf *out)
 {
 	bool first_layer = true;
 	int i;
@@ -236,6 +236,19 @@ int pk_layer_command(struct pk_vm *vm, const struct pk_layer *l,
 		pk_buf_addch(out, ')');
 	}
 	return 0;
+}
+
+/* pk_vm_enter: a field may hold the packet itself (p.options.append(p)) */
+int pk_layer_command(struct pk_vm *vm, const struct pk_layer *l,
+                     struct pk_buf *out)
+{
+	int rc;
+
+	if (pk_vm_enter(vm) < 0)
+		return -1;
+	rc = command_chain(vm, l, out);
+	pk_vm_leave(vm);
+	return rc;
 }
 
 void pk_hexdump(struct pk_buf *out, const uint8_t *p, size_t n)

@@ -78,6 +78,31 @@ m = PacketList([IP(), IP()/TCP()])
 d = {"m": m}
 m.append(d)
 print(len(l), len(m))'
+# packets in cycles: a field holding a list that holds the packet, its
+# payload or a packet over it; a dissected packet changed through a list
+# its field hands out, and through a layer found inside a field; copying
+# or printing such a packet is a RecursionError, not a crash
+check 'p = IP()/TCP()
+p.options = [p]
+q = Raw(load=[])
+r = IP()/UDP()/q
+q.load.append(r)
+s = IP(raw(IP(options=[IPOption_NOP()])/TCP()))
+s.options.append(s)
+d = IP(raw(IP()/UDP()/DNS(qd=DNSQR()/DNSQR(qname="a.example"))))
+d[DNS].ar = [d]
+e = IP(options=[])/TCP()
+e.options.append(e)
+for f in (lambda: e.copy(), lambda: e.command(), lambda: raw(e), lambda: e/Raw()):
+    try:
+        f()
+    except RecursionError as x:
+        print("deep")
+print(repr(p)[:20], len(q.load), DNSQR in d)
+for i in range(30000):
+    t = IP()/UDP()
+    t.options = [t, i]
+print("done")'
 check '(' 
 check 'undefined_name'
 # packets: build, show, sets

@@ -233,6 +233,8 @@ static int fake_ether(struct pk_vm *v, void *ctx, const struct pk_layer *pay,
 	static const uint8_t s[6] = {2, 0, 0, 0, 0, 0x11};
 
 	memcpy(src, s, 6);
+	if (!dst) /* only the source is wanted */
+		return 0;
 	memcpy(dst, s, 6);
 	if (pay && pay->proto == &pk_proto_ip)
 		dst[5] = pay->f[pk_proto_field_index(&pk_proto_ip, "dst")].b[3];

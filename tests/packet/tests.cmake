@@ -54,3 +54,10 @@ add_test(NAME packet_class_names
 # changed packets stay distinct and right; raw(p) as the general build
 pktsh_unit_test(test_loop_sets pktsh_packet
   ${CMAKE_CURRENT_LIST_DIR}/test_loop_sets.c)
+# layers inside packet fields (DNS records, IP options) are found by
+# `in`, haslayer, getlayer and p[...], on built, dissected and lazy
+# packets; expected output is scapy 2.5's (robustness.md E10)
+add_test(NAME packet_in_fields
+  COMMAND ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/run_expect.py ${PKTSH_BIN}
+          ${CMAKE_CURRENT_LIST_DIR}/in_fields.pk
+          ${CMAKE_CURRENT_LIST_DIR}/in_fields.expected)
