@@ -480,6 +480,22 @@ static inline bool pk_is_tuple(pk_val v)
 {
 	return pk_is_type(v, &pk_type_tuple);
 }
+/* The items of a list or tuple (borrowed, valid while v is not changed):
+ * true, or false for any other value (*items, *n untouched). */
+static inline bool pk_seq_items(pk_val v, const pk_val **items, size_t *n)
+{
+	if (pk_is_list(v)) {
+		*items = pk_as_list(v)->items;
+		*n = pk_as_list(v)->len;
+		return true;
+	}
+	if (pk_is_tuple(v)) {
+		*items = pk_as_tuple(v)->items;
+		*n = pk_as_tuple(v)->len;
+		return true;
+	}
+	return false;
+}
 
 /* dict: insertion ordered, keys hashable (str, bytes, int, tuple, ...). */
 pk_val pk_dict_new(struct pk_vm *vm);

@@ -558,13 +558,7 @@ static int fill_from(struct pk_vm *vm, pk_val dst, pk_val seq)
 	size_t i, n = 0;
 	const pk_val *v = NULL;
 
-	if (pk_is_tuple(seq)) {
-		n = pk_as_tuple(seq)->len;
-		v = pk_as_tuple(seq)->items;
-	} else if (pk_is_list(seq)) {
-		n = pk_as_list(seq)->len;
-		v = pk_as_list(seq)->items;
-	}
+	pk_seq_items(seq, &v, &n);
 	for (i = 0; i < n; i++)
 		if (push(vm, as_plist(dst), v[i]) < 0)
 			return -1;
@@ -1570,21 +1564,6 @@ static int src_dst(struct pk_vm *vm, pk_val p, pk_val *out)
 	return 0;
 }
 
-static int seq_items(pk_val v, const pk_val **items, size_t *n)
-{
-	if (pk_is_tuple(v)) {
-		*items = pk_as_tuple(v)->items;
-		*n = pk_as_tuple(v)->len;
-		return 0;
-	}
-	if (pk_is_list(v)) {
-		*items = pk_as_list(v)->items;
-		*n = pk_as_list(v)->len;
-		return 0;
-	}
-	return -1;
-}
-
 static int plist_has(struct pk_vm *vm, pk_val list, pk_val v, bool *out)
 {
 	size_t q;
@@ -1638,7 +1617,7 @@ static int m_conversations(struct pk_vm *vm, pk_val self,
 			pk_vm_clear_error(vm);
 			continue;
 		}
-		if (seq_items(c, &it, &n) < 0 || n < 2 || n > 3) {
+		if (!pk_seq_items(c, &it, &n) || n < 2 || n > 3) {
 			pk_decref(c);
 			continue;
 		}

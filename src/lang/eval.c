@@ -283,8 +283,8 @@ static int unpack(struct frame *f, struct node *t, pk_val v)
 {
 	struct pk_vm *vm = f->vm;
 	pk_val seq;
-	const pk_val *items;
-	size_t len, i;
+	const pk_val *items = NULL;
+	size_t len = 0, i;
 	int star = -1, k, r = 0;
 
 	if (pk_is_list(v) || pk_is_tuple(v)) {
@@ -297,13 +297,7 @@ static int unpack(struct frame *f, struct node *t, pk_val v)
 		if (pk_to_list(vm, v, &seq) < 0)
 			return -1;
 	}
-	if (pk_is_list(seq)) {
-		items = pk_as_list(seq)->items;
-		len = pk_as_list(seq)->len;
-	} else {
-		items = pk_as_tuple(seq)->items;
-		len = pk_as_tuple(seq)->len;
-	}
+	pk_seq_items(seq, &items, &len);
 	for (k = 0; k < t->n; k++)
 		if (t->v[k]->kind == E_STARRED)
 			star = k;

@@ -1288,28 +1288,16 @@ static int m_remove(struct pk_vm *vm, pk_val self, const struct pk_args *a,
 	return 0;
 }
 
-static int seq_items(pk_val self, const pk_val **items, size_t *n)
-{
-	if (pk_is_list(self)) {
-		*items = pk_as_list(self)->items;
-		*n = pk_as_list(self)->len;
-	} else {
-		*items = pk_as_tuple(self)->items;
-		*n = pk_as_tuple(self)->len;
-	}
-	return 0;
-}
-
 static int m_index(struct pk_vm *vm, pk_val self, const struct pk_args *a,
                    pk_val *out)
 {
-	const pk_val *items;
-	size_t n;
+	const pk_val *items = NULL;
+	size_t n = 0;
 	int64_t i, c;
 #define NREQ 1
 	ARGS("index", "value");
 #undef NREQ
-	seq_items(self, &items, &n);
+	pk_seq_items(self, &items, &n);
 	if (seq_index_of(vm, items, n, av[0], &i, &c) < 0)
 		return -1;
 	if (i < 0) {
@@ -1333,13 +1321,13 @@ static int m_index(struct pk_vm *vm, pk_val self, const struct pk_args *a,
 static int m_count(struct pk_vm *vm, pk_val self, const struct pk_args *a,
                    pk_val *out)
 {
-	const pk_val *items;
-	size_t n;
+	const pk_val *items = NULL;
+	size_t n = 0;
 	int64_t i, c;
 #define NREQ 1
 	ARGS("count", "value");
 #undef NREQ
-	seq_items(self, &items, &n);
+	pk_seq_items(self, &items, &n);
 	if (seq_index_of(vm, items, n, av[0], &i, &c) < 0)
 		return -1;
 	*out = pk_int(c);

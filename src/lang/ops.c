@@ -631,20 +631,11 @@ static int order(struct pk_vm *vm, pk_val a, pk_val b, int *out)
 		return 0;
 	}
 	if (ta == tb && (ta == &pk_type_list || ta == &pk_type_tuple)) {
-		const pk_val *x, *y;
-		size_t nx, ny, i;
+		const pk_val *x = NULL, *y = NULL;
+		size_t nx = 0, ny = 0, i;
 
-		if (ta == &pk_type_list) {
-			x = pk_as_list(a)->items;
-			nx = pk_as_list(a)->len;
-			y = pk_as_list(b)->items;
-			ny = pk_as_list(b)->len;
-		} else {
-			x = pk_as_tuple(a)->items;
-			nx = pk_as_tuple(a)->len;
-			y = pk_as_tuple(b)->items;
-			ny = pk_as_tuple(b)->len;
-		}
+		pk_seq_items(a, &x, &nx);
+		pk_seq_items(b, &y, &ny);
 		for (i = 0; i < nx && i < ny; i++) {
 			bool e;
 

@@ -459,13 +459,7 @@ static int txt_encode(struct pk_vm *vm, const struct pk_layer *l,
 	if (pk_is_str(v) || pk_is_bytes(v)) {
 		items = &v;
 		n = 1;
-	} else if (pk_is_list(v)) {
-		items = pk_as_list(v)->items;
-		n = pk_as_list(v)->len;
-	} else if (pk_is_tuple(v)) {
-		items = pk_as_tuple(v)->items;
-		n = pk_as_tuple(v)->len;
-	} else {
+	} else if (!pk_seq_items(v, &items, &n)) {
 		return pk_field_error(vm, &pk_exc_TypeError, l->proto, f,
 		                      "TXT data must be strings");
 	}

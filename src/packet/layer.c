@@ -340,20 +340,13 @@ static int search_chain(struct pk_vm *vm, struct pk_layer *l,
 static int search_value(struct pk_vm *vm, pk_val v, const struct pk_proto *p,
                         int *nth, int depth, pk_val *out)
 {
-	pk_val *items;
+	const pk_val *items;
 	size_t n, i;
 
 	if (pk_is_packet(v))
 		return search_chain(vm, pk_as_layer(v), p, nth, depth, out);
-	if (pk_is_list(v)) {
-		items = pk_as_list(v)->items;
-		n = pk_as_list(v)->len;
-	} else if (pk_is_tuple(v)) {
-		items = pk_as_tuple(v)->items;
-		n = pk_as_tuple(v)->len;
-	} else {
+	if (!pk_seq_items(v, &items, &n))
 		return 0;
-	}
 	for (i = 0; i < n && pk_is_undef(*out); i++)
 		if (pk_is_packet(items[i]) &&
 		    search_chain(vm, pk_as_layer(items[i]), p, nth, depth,

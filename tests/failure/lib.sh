@@ -74,12 +74,7 @@ start_pktsh() {
 
 # wait until FILE has a line containing TEXT (bounded: a set-up step)
 wait_for() {
-	n=0
-	until grep -qF -- "$2" "$1" 2>/dev/null; do
-		n=$((n + 1))
-		[ $n -gt 600 ] && fail "never saw '$2' in $1"
-		sleep 0.05
-	done
+	retry 600 grep -qsF -- "$2" "$1" || fail "never saw '$2' in $1"
 }
 
 # wait for pktsh to end; its exit status in $STATUS

@@ -7,6 +7,19 @@
 die() { echo "setup failed: $*" >&2; exit 1; }
 inns() { ns=$1; shift; ip netns exec "$ns" "$@"; }
 
+# retry N CMD...: run CMD every 0.05 s until it succeeds, N times at most
+# (a bounded set-up wait, not a timing check); 1 if it never did
+retry() {
+	n=$1
+	shift
+	until "$@"; do
+		n=$((n - 1))
+		[ $n -le 0 ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
+
 # ns_new NS: a namespace with lo up that sends nothing on its own: no
 # router solicitations to count as noise, and no DAD probes (addresses
 # are usable at once instead of tentative for one to two seconds).
@@ -23,17 +36,14 @@ ns_new() {
 # ns_ready NS DEV: wait until DEV has its carrier and IPv6 on it has
 # configured itself. A veth end reports carrier only when the kernel's
 # link watcher runs, up to a second after `ip link set up`; until then
-# IPv6 drops neighbour solicitations for the addresses on it. (Bounded:
-# a set-up step, not a timing check.)
-ns_ready() {
-	n=0
-	until [ "$(inns "$1" cat /sys/class/net/"$2"/operstate)" = up ] &&
+# IPv6 drops neighbour solicitations for the addresses on it.
+dev_ready() {
+	[ "$(inns "$1" cat /sys/class/net/"$2"/operstate)" = up ] &&
 		inns "$1" ip -6 addr show dev "$2" scope link | grep -q inet6 &&
-		[ -z "$(inns "$1" ip -6 addr show dev "$2" tentative)" ]; do
-		n=$((n + 1))
-		[ $n -gt 200 ] && die "$2 in $1 did not come up"
-		sleep 0.02
-	done
+		[ -z "$(inns "$1" ip -6 addr show dev "$2" tentative)" ]
+}
+ns_ready() {
+	retry 100 dev_ready "$1" "$2" || die "$2 in $1 did not come up"
 }
 
 # ns_pair C P: two namespaces joined by a veth pair, ready to use:

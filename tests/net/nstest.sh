@@ -134,12 +134,8 @@ time.sleep(600)
 " </dev/null >/dev/null 2>&1 &
 	SRV_PID=$!
 	# wait until it listens (bounded: a setup step, not a timing check)
-	n=0
-	until inns $P ss -Hltn "sport = :$port" 2>/dev/null | grep -q LISTEN; do
-		n=$((n + 1))
-		[ $n -gt 100 ] && die "listener on port $port did not start"
-		sleep 0.05
-	done
+	listening() { inns $P ss -Hltn "sport = :$port" 2>/dev/null | grep -q LISTEN; }
+	retry 100 listening || die "listener on port $port did not start"
 fi
 
 run() {
