@@ -485,6 +485,15 @@ struct pk_layer *pk_dissect_layer(struct pk_dissect *d,
 
 /* Build one layer chain into b->out (for hooks building sub-packets). */
 int pk_build_layer(struct pk_build *b, struct pk_layer *l);
+/*
+ * Write a computed length v of field i of l, `bytes` bytes big endian, at
+ * offset `at` of b->out. A length that does not fit is never wrapped: it
+ * is a ValueError naming the field, with `limit` saying why (may be NULL):
+ * `IP.len: 65536 does not fit in 16 bits (an IPv4 packet is at most 65535
+ * bytes)`. 0, or -1.
+ */
+int pk_build_put_len(struct pk_build *b, const struct pk_layer *l, int i,
+                     size_t at, unsigned bytes, uint64_t v, const char *limit);
 
 /* ------------------------------------------------------------------ */
 /* Checksums (src/packet/checksum.c)                                   */

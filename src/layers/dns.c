@@ -996,9 +996,10 @@ static int rr_post_build(struct pk_build *b, const struct pk_layer *l,
 	struct pk_buf t = PK_BUF_INIT;
 	const uint8_t *p;
 	size_t n, at;
-	uint8_t *w;
 
-	if (pk_layer_isset(l, pk_proto_field_index(l->proto, "rdlen")))
+	int ri = pk_proto_field_index(l->proto, "rdlen");
+
+	if (pk_layer_isset(l, ri))
 		return 0;
 	name_value(&l->proto->fields[R_NAME], &l->f[R_NAME], l->st[R_NAME], &p,
 	           &n);
@@ -1007,11 +1008,7 @@ static int rr_post_build(struct pk_build *b, const struct pk_layer *l,
 	pk_buf_release(&t);
 	if (hlen < at + 2)
 		return 0;
-	n = hlen - at - 2;
-	w = (uint8_t *)b->out->buf + off + at;
-	w[0] = (uint8_t)(n >> 8);
-	w[1] = (uint8_t)n;
-	return 0;
+	return pk_build_put_len(b, l, ri, off + at, 2, hlen - at - 2, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1797,15 +1794,15 @@ static const struct pk_field dns_fields[] = {
 static int dns_post_build(struct pk_build *b, const struct pk_layer *l,
                           size_t off, size_t hlen, size_t len)
 {
-	uint8_t *p = (uint8_t *)b->out->buf + off;
 	size_t base = 4;
 	int i, c = LAY(l)->qdcount;
 
 	if (LAY(l) == &dns_layout && over_tcp(l)) {
-		if (!pk_layer_isset(l, D_LENGTH) && hlen >= 2) {
-			p[0] = (uint8_t)((hlen - 2) >> 8);
-			p[1] = (uint8_t)(hlen - 2);
-		}
+		if (!pk_layer_isset(l, D_LENGTH) && hlen >= 2 &&
+		    pk_build_put_len(b, l, D_LENGTH, off, 2, hlen - 2,
+		                     "a DNS message over TCP is at most "
+		                     "65535 bytes") < 0)
+			return -1;
 		base += 2;
 	}
 	/* counts after the build, so show() keeps them as scapy shows them */
@@ -1815,8 +1812,9 @@ static int dns_post_build(struct pk_build *b, const struct pk_layer *l,
 		if (pk_layer_isset(l, c + i) || hlen < base + 2 * (size_t)i + 2)
 			continue;
 		n = sect_count(l, LAY(l)->qd + i);
-		p[base + 2 * i] = (uint8_t)(n >> 8);
-		p[base + 2 * i + 1] = (uint8_t)n;
+		if (pk_build_put_len(b, l, c + i, off + base + 2 * (size_t)i, 2,
+		                     n, NULL) < 0)
+			return -1;
 	}
 	return 0;
 }

@@ -562,8 +562,10 @@ static int riprefix_dissect(struct pk_dissect *d, struct pk_layer *l,
 	size_t want = n >= 1 ? (size_t)(8 * (n - 1)) : 0, k;
 	size_t take = want < pk_cur_left(c) ? want : pk_cur_left(c);
 
-	/* scapy fails on a prefix cut short: the option is Raw */
-	if (take < want && want <= 16)
+	/* scapy fails on a prefix cut short, and on one longer than an
+	 * address (len > 3; inet_ntop takes 16 bytes): the option is Raw.
+	 * Kept, a long one cut short grew by its padding at each round. */
+	if ((take < want && want <= 16) || want > 16)
 		return pk_field_become_raw(d, l, f, c);
 	memset(slot->b, 0, 16);
 	for (k = 0; k < take && k < 16; k++)
@@ -801,8 +803,8 @@ static int dnssl_post_build(struct pk_build *b, const struct pk_layer *l,
                             size_t off, size_t hlen, size_t len)
 {
 	if (!pk_layer_isset(l, SL_LEN) && hlen >= 8)
-		((uint8_t *)b->out->buf)[off + 1] =
-		    (uint8_t)(1 + (hlen - 8) / 8);
+		return pk_build_put_len(b, l, SL_LEN, off + 1, 1,
+		                        1 + (hlen - 8) / 8, NULL);
 	return 0;
 }
 

@@ -621,10 +621,10 @@ static int ip_post_build(struct pk_build *b, const struct pk_layer *l,
 
 	if (hlen < 20)
 		return 0;
-	if (!pk_layer_isset(l, F_LEN)) {
-		p[2] = (uint8_t)(len >> 8);
-		p[3] = (uint8_t)len;
-	}
+	if (!pk_layer_isset(l, F_LEN) &&
+	    pk_build_put_len(b, l, F_LEN, off + 2, 2, len,
+	                     "an IPv4 packet is at most 65535 bytes") < 0)
+		return -1;
 	if (!pk_layer_isset(l, F_CHKSUM)) {
 		uint16_t c;
 

@@ -204,18 +204,78 @@ static int ipv6_pre_build(struct pk_build *b, const struct pk_layer *l,
 	return 0;
 }
 
+/* Write a jumbogram's length into the built Hop-by-Hop header at `hbh`:
+ * the first Jumbo Payload option (type 0xc2, 4 bytes) in its TLVs. */
+static void put_jumboplen(struct pk_build *b, size_t hbh, size_t pl)
+{
+	uint8_t *buf = (uint8_t *)b->out->buf;
+	struct pk_cursor c, h = pk_cur_make(buf + hbh, b->out->len - hbh);
+	uint8_t t, n;
+
+	pk_cur_skip(&h, 1);
+	n = pk_get_u8(&h);
+	c = pk_cur_sub(&h, (size_t)n * 8 + 6, NULL);
+	while (pk_cur_left(&c) >= 2) {
+		t = pk_get_u8(&c);
+		if (t == 0) /* Pad1 */
+			continue;
+		n = pk_get_u8(&c);
+		if (t == 0xc2 && n == 4 && pk_cur_left(&c) >= 4) {
+			uint8_t *w = buf + (c.p - buf);
+
+			w[0] = (uint8_t)(pl >> 24);
+			w[1] = (uint8_t)(pl >> 16);
+			w[2] = (uint8_t)(pl >> 8);
+			w[3] = (uint8_t)pl;
+			return;
+		}
+		if (!pk_cur_skip(&c, n))
+			return;
+	}
+}
+
 static int ipv6_post_build(struct pk_build *b, const struct pk_layer *l,
                            size_t off, size_t hlen, size_t len)
 {
-	uint8_t *p = (uint8_t *)b->out->buf + off;
-
 	if (!pk_layer_isset(l, F_PLEN) && len >= 40) {
 		size_t pl = len - 40;
 
-		p[4] = (uint8_t)(pl >> 8);
-		p[5] = (uint8_t)pl;
+		/* a jumbogram's payload length is 0 (RFC 2675) and its Jumbo
+		 * option says the length */
+		if (pl > 0xffff && pk_ipv6_jumbo(l)) {
+			if (!pk_layer_isset(pk_ipv6_jumbo(l), 2))
+				put_jumboplen(b, off + 40, pl);
+			pl = 0;
+		}
+		if (pk_build_put_len(
+		        b, l, F_PLEN, off + 4, 2, pl,
+		        "a longer payload needs a Hop-by-Hop Jumbo option, "
+		        "RFC 2675") < 0)
+			return -1;
 	}
 	return 0;
+}
+
+const struct pk_layer *pk_ipv6_jumbo(const struct pk_layer *l)
+{
+	const struct pk_layer *h = l->payload;
+	const pk_val *items;
+	size_t n, i;
+
+	if (!h || h->proto != &pk_proto_hbh)
+		return false;
+	for (i = 0; i < h->proto->nfields; i++) {
+		if (h->proto->fields[i].kind != PK_FK_PKTLIST ||
+		    !(h->st[i] & PK_FS_OBJ) ||
+		    !pk_seq_items(h->f[i].v, &items, &n))
+			continue;
+		while (n--)
+			if (pk_is_packet(items[n]) &&
+			    ((struct pk_layer *)items[n].u.o)->proto ==
+			        &pk_proto_jumbo)
+				return (struct pk_layer *)items[n].u.o;
+	}
+	return NULL;
 }
 
 static void ipv6_extract_padding(const struct pk_layer *l,

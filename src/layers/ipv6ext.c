@@ -374,8 +374,9 @@ static int optshdr_post_build(struct pk_build *b, const struct pk_layer *l,
                               size_t off, size_t hlen, size_t len)
 {
 	if (!pk_layer_isset(l, X_LEN) && hlen >= 2)
-		((uint8_t *)b->out->buf)[off + 1] =
-		    (uint8_t)((hlen + 7) / 8 - 1);
+		return pk_build_put_len(
+		    b, l, X_LEN, off + 1, 1, (hlen + 7) / 8 - 1,
+		    "an options header is at most 2048 bytes");
 	return 0;
 }
 
@@ -426,8 +427,7 @@ static int routing_post_build(struct pk_build *b, const struct pk_layer *l,
 		return 0;
 	if ((l->st[R_ADDRS] & PK_FS_OBJ) && pk_is_list(l->f[R_ADDRS].v))
 		n = pk_as_list(l->f[R_ADDRS].v)->len;
-	((uint8_t *)b->out->buf)[off + 3] = (uint8_t)n;
-	return 0;
+	return pk_build_put_len(b, l, R_SEGLEFT, off + 3, 1, n, NULL);
 }
 
 const struct pk_proto pk_proto_routing = {
@@ -722,15 +722,17 @@ static const struct pk_field srh_fields[] = {
 static int srh_post_build(struct pk_build *b, const struct pk_layer *l,
                           size_t off, size_t hlen, size_t len)
 {
-	uint8_t *p = (uint8_t *)b->out->buf + off;
 	size_t n = sr_naddr(l);
 
 	if (hlen < 8)
 		return 0;
-	if (!pk_layer_isset(l, S_LEN))
-		p[1] = (uint8_t)((hlen - 8) / 8);
-	if (!pk_layer_isset(l, S_SEGLEFT))
-		p[3] = (uint8_t)(n ? n - 1 : 0);
+	if (!pk_layer_isset(l, S_LEN) &&
+	    pk_build_put_len(b, l, S_LEN, off + 1, 1, (hlen - 8) / 8, NULL) < 0)
+		return -1;
+	if (!pk_layer_isset(l, S_SEGLEFT) &&
+	    pk_build_put_len(b, l, S_SEGLEFT, off + 3, 1, n ? n - 1 : 0, NULL) <
+	        0)
+		return -1;
 	return 0;
 }
 

@@ -43,6 +43,9 @@ extern const struct pk_proto pk_proto_dns, pk_proto_dnsqr, pk_proto_dnsrr,
 
 /* Export lists (registered by src/layers/registry.c). */
 extern const struct pk_proto *const pk_layers_ipv6[];
+/* The Jumbo Payload option of IPv6 layer l when l is a jumbogram (a
+ * Hop-by-Hop header holding one right after it, RFC 2675), else NULL. */
+const struct pk_layer *pk_ipv6_jumbo(const struct pk_layer *l);
 extern const struct pk_proto *const pk_layers_icmpv6[];
 extern const struct pk_proto *const pk_layers_dns[];
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "layers6.h"
 
 enum { F_SPORT, F_DPORT, F_LEN, F_CHKSUM };
 
@@ -14,6 +15,16 @@ static const struct pk_field udp_fields[] = {
     PK_F_INT("sport", 16, 53, PK_FMT_UDPPORT),
     PK_F_INT("dport", 16, 53, PK_FMT_UDPPORT), PK_F_AUTO("len", 16, PK_FMT_DEC),
     PK_F_AUTO("chksum", 16, PK_FMT_HEX), PK_F_END};
+
+/* Is UDP layer l carried by an IPv6 jumbogram? */
+static bool in_jumbogram(const struct pk_layer *l)
+{
+	const struct pk_layer *u = l->under;
+
+	while (u && u->proto != &pk_proto_ipv6 && u->proto != &pk_proto_ip)
+		u = u->under;
+	return u && u->proto == &pk_proto_ipv6 && pk_ipv6_jumbo(u);
+}
 
 static int udp_post_build(struct pk_build *b, const struct pk_layer *l,
                           size_t off, size_t hlen, size_t len)
@@ -25,8 +36,13 @@ static int udp_post_build(struct pk_build *b, const struct pk_layer *l,
 	if (hlen < 8)
 		return 0;
 	if (!pk_layer_isset(l, F_LEN)) {
-		p[4] = (uint8_t)(len >> 8);
-		p[5] = (uint8_t)len;
+		/* in a jumbogram a longer datagram says 0 (RFC 2675) */
+		if (pk_build_put_len(
+		        b, l, F_LEN, off + 4, 2,
+		        len > 0xffff && in_jumbogram(l) ? 0 : len,
+		        "a UDP datagram is at most 65535 bytes, except in an IPv6 "
+		        "jumbogram") < 0)
+			return -1;
 	}
 	if (pk_layer_isset(l, F_CHKSUM))
 		return 0;
@@ -51,6 +67,8 @@ static void udp_extract_padding(const struct pk_layer *l, struct pk_cursor *pay)
 		pay->truncated = true;
 		return;
 	}
+	if (n == 0 && in_jumbogram(l))
+		return; /* the jumbogram's length holds, RFC 2675 */
 	if (want < pk_cur_left(pay))
 		pay->end = pay->p + want;
 }

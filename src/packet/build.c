@@ -225,6 +225,24 @@ static void rec_snap(struct pk_build *b, struct pk_brec_layer *rl)
 		rec->bad = true;
 }
 
+int pk_build_put_len(struct pk_build *b, const struct pk_layer *l, int i,
+                     size_t at, unsigned bytes, uint64_t v, const char *limit)
+{
+	uint8_t *p = (uint8_t *)b->out->buf + at;
+
+	if (bytes < 8 && v >> (8 * bytes))
+		return pk_field_error(
+		    b->vm, &pk_exc_ValueError, l->proto, &l->proto->fields[i],
+		    "%llu does not fit in %u bits%s%s%s", (unsigned long long)v,
+		    8 * bytes, limit ? " (" : "", limit ? limit : "",
+		    limit ? ")" : "");
+	while (bytes--) {
+		p[bytes] = (uint8_t)v;
+		v >>= 8;
+	}
+	return 0;
+}
+
 int pk_build_layer(struct pk_build *b, struct pk_layer *l)
 {
 	const struct pk_proto *p = l->proto;

@@ -277,7 +277,7 @@ static void test_interpreter_paths(void **state)
 	           "assert (a, b) == (3, 4)\n"
 	           /* raw(): its buffer kept between calls */
 	           "assert raw(b'ab') == b'ab'\n"
-	           "big = raw(IP()/Raw(b'x' * 70000))\n"
+	           "big = raw(TCP()/Raw(b'x' * 70000))\n"
 	           "assert len(big) == 70020 and big[20:] == b'x' * 70000\n"
 	           "assert raw(IP(dst='198.18.0.2')/TCP()) == "
 	           "bytes(IP(dst='198.18.0.2')/TCP())\n"
