@@ -5,7 +5,9 @@
  * pk_pcap_reader_open(), as rdpcap would. Invariants: open and next either
  * succeed or fail with a message naming the file (and, for a bad record,
  * the record number); a record never claims more bytes than it holds
- * beyond its caplen; every record dissects for the file's link type.
+ * beyond its caplen; every record dissects for the file's link type, and
+ * is decoded (repr): a dissected packet is lazy, so without it the
+ * records were never decoded and the harness covered only the reader.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -43,6 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	while (n < MAX_RECORDS &&
 	       (rc = pk_pcap_reader_next(r, &rec, &err)) == 1) {
+		struct pk_buf b = PK_BUF_INIT;
 		pk_val p;
 
 		n++;
@@ -52,6 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		        vm,
 		        pk_proto_for_linktype(vm, pk_pcap_reader_linktype(r)),
 		        rec.data, rec.caplen, &p) == 0);
+		FUZZ_CHECK(fuzz_repr(vm, p, &b) == 0);
+		pk_buf_release(&b);
 		pk_decref(p);
 	}
 	if (n < MAX_RECORDS && rc < 0) {
