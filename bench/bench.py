@@ -316,6 +316,8 @@ class Bench:
                 raise RuntimeError("gen_pcap.pk failed (exit %d): %s" % (
                     p.rc, p.err.strip()[-300:]))
             self.pcaps[n] = f
+        # the files are written back now, not while a workload is timed
+        os.sync()
         big = self.pcaps[self.N(1000000)]
         n = self.N(1000000)
         self.pkt_bytes = (os.path.getsize(big) - 24 - 16 * n) / n

@@ -28,6 +28,20 @@ static const struct pk_enum_entry hwtypes_e[] = {
 };
 static const struct pk_enum hwtypes = PK_ENUM(hwtypes_e);
 
+/*
+ * With hwlen/plen other than 6/4, scapy reads the four addresses as byte
+ * strings of those lengths (MultipleTypeField); fields here have one kind
+ * each, so such a packet keeps its addresses as the bytes that follow
+ * (Raw) instead of misreading them as a MAC and an IPv4 address, and
+ * builds back to the same bytes (robustness.md E6).
+ */
+static int addr_present(struct pk_vm *vm, const struct pk_layer *l,
+                        const struct pk_field *f)
+{
+	return (!pk_layer_isset(l, F_HWLEN) || l->f[F_HWLEN].u == 6) &&
+	       (!pk_layer_isset(l, F_PLEN) || l->f[F_PLEN].u == 4);
+}
+
 static const struct pk_field arp_fields[] = {
     PK_F_ENUM("hwtype", 16, 1, PK_FMT_XENUM, &hwtypes),
     PK_F_ENUM("ptype", 16, 0x0800, PK_FMT_XENUM, &pk_ether_types),
@@ -43,18 +57,22 @@ static const struct pk_field arp_fields[] = {
      .cls = "FieldLenField"},
     PK_F_ENUM("op", 16, 1, PK_FMT_ENUM, &pk_arp_ops),
     {.name = "hwsrc",
+     .present = addr_present,
      .kind = PK_FK_MAC,
      .flags = PK_FF_AUTO,
      .cls = "MultipleTypeField (SourceMACField, StrFixedLenField)"},
     {.name = "psrc",
+     .present = addr_present,
      .kind = PK_FK_IP4,
      .flags = PK_FF_AUTO,
      .cls =
          "MultipleTypeField (SourceIPField, SourceIP6Field, StrFixedLenField)"},
     {.name = "hwdst",
+     .present = addr_present,
      .kind = PK_FK_MAC,
      .cls = "MultipleTypeField (MACField, StrFixedLenField)"},
     {.name = "pdst",
+     .present = addr_present,
      .kind = PK_FK_IP4,
      .cls = "MultipleTypeField (IPField, IP6Field, StrFixedLenField)"},
     PK_F_END};

@@ -76,7 +76,9 @@ static bool patchable(const struct pk_brec_layer *rl, const struct pk_field *f,
 {
 	int32_t w = rl->end[j] - rl->pos[j];
 
-	if (rl->pos[j] < 0 || f->present || f->rel != PK_REL_NONE ||
+	/* a conditional field is patchable: each member's presence is
+	 * checked against the template's first (t->pres) */
+	if (rl->pos[j] < 0 || f->rel != PK_REL_NONE ||
 	    (f->ops && f->ops->build))
 		return false;
 	switch (f->kind) {
