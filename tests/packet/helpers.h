@@ -13,6 +13,24 @@
 #include "pktsh/proto.h"
 #include "pktsh/vm.h"
 
+/*
+ * Every test group's VM, with the layers registered, and cmocka's group
+ * setup and teardown for it. A macro, used after the last #include: a
+ * global `vm` declared earlier would shadow the headers' parameters.
+ */
+#define PK_TEST_VM_FIXTURE                                                     \
+	static struct pk_vm *vm;                                               \
+	static int setup(void **state)                                         \
+	{                                                                      \
+		vm = pk_vm_new();                                              \
+		return !vm || pk_packet_register(vm) < 0 ? -1 : 0;             \
+	}                                                                      \
+	static int teardown(void **state)                                      \
+	{                                                                      \
+		pk_vm_free(vm);                                                \
+		return 0;                                                      \
+	}
+
 /* Keyword value constructors for mk(). */
 enum { A_END, A_INT, A_STR, A_BYTES, A_VAL };
 

@@ -20,21 +20,7 @@
 #include "packet/engine.h"
 #include "pktsh/alloc.h"
 
-static struct pk_vm *vm;
-
-static int setup(void **state)
-{
-	vm = pk_vm_new();
-	if (!vm || pk_packet_register(vm) < 0)
-		return -1;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	pk_vm_free(vm);
-	return 0;
-}
+PK_TEST_VM_FIXTURE
 
 /*
  * The set s of 4 addresses x 3 ports and want(i): its i-th packet made

@@ -15,21 +15,7 @@
 #include "helpers.h"
 #include "packet/engine.h"
 
-static struct pk_vm *vm;
-
-static int setup(void **state)
-{
-	vm = pk_vm_new();
-	if (!vm || pk_packet_register(vm) < 0)
-		return -1;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	pk_vm_free(vm);
-	return 0;
-}
+PK_TEST_VM_FIXTURE
 
 /* The pending exception's "Type: message", then cleared. */
 static const char *exc_text(void)
