@@ -118,6 +118,19 @@ expect() {
 		{ cat "$WORK/diff"; fail "$f differs"; }
 }
 
+# after a sendp() that the link going down stopped: pktsh ended well,
+# printed the error with how many frames left (in $SENT: at least the 5
+# the peer saw, fewer than $1), the session went on, stderr is empty
+sendp_stopped() {
+	finish
+	[ "$STATUS" = 0 ] || fail "exit status $STATUS"
+	SENT=$(sed -n "s/^error: sendp: sending on 'v-c' stopped after \([0-9]*\) packets: send: Network is down\$/\1/p" "$WORK/out")
+	[ -n "$SENT" ] || fail "no error line"
+	[ "$SENT" -ge 5 ] && [ "$SENT" -lt "$1" ] || fail "sent $SENT"
+	grep -qxF "alive 5" "$WORK/out" || fail "no 'alive 5'"
+	[ ! -s "$WORK/err" ] || fail "unexpected messages"
+}
+
 ok() {
 	echo "ok: $NAME"
 	exit 0

@@ -15,11 +15,5 @@ watch $P v-p 5 "icmp[icmptype] == icmp-echo"
 start_pktsh "$WORK/s.pk"
 wait "$WATCH"
 inns $C ip link set dev v-c down
-finish
-[ "$STATUS" = 0 ] || fail "exit status $STATUS"
-sent=$(sed -n "s/^error: sendp: sending on 'v-c' stopped after \([0-9]*\) packets: send: Network is down\$/\1/p" "$WORK/out")
-[ -n "$sent" ] || fail "no error line"
-[ "$sent" -ge 5 ] && [ "$sent" -lt 100 ] || fail "sent $sent"
-grep -qxF "alive 5" "$WORK/out" || fail "no 'alive 5'"
-[ ! -s "$WORK/err" ] || fail "unexpected messages"
+sendp_stopped 100
 ok
