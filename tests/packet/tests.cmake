@@ -37,17 +37,20 @@ pktsh_unit_test(test_sets_fast pktsh_packet
 # every class, every truncation, corrupted bytes (owner: dissect)
 pktsh_unit_test(test_skim pktsh_packet
   ${CMAKE_CURRENT_LIST_DIR}/test_skim.c)
+# packet_<name>: run <name>.pk with a scratch directory and compare its
+# output with <name>.expected (run_expect.py)
+function(packet_expect_test name)
+  add_test(NAME packet_${name}
+    COMMAND ${PYTHON3} ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/run_expect.py
+            ${PKTSH_BIN} ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/${name}.pk
+            ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/${name}.expected)
+endfunction()
+
 # rdpcap()'s lists keep records until asked for: reading them every way
 # gives what the packets did before (owner: dissect)
-add_test(NAME packet_rdpcap_records
-  COMMAND ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/run_expect.py ${PKTSH_BIN}
-          ${CMAKE_CURRENT_LIST_DIR}/rdpcap_records.pk
-          ${CMAKE_CURRENT_LIST_DIR}/rdpcap_records.expected)
+packet_expect_test(rdpcap_records)
 # errors name a packet by its class ('IP', not 'Packet'; owner: dissect)
-add_test(NAME packet_class_names
-  COMMAND ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/run_expect.py ${PKTSH_BIN}
-          ${CMAKE_CURRENT_LIST_DIR}/class_names.pk
-          ${CMAKE_CURRENT_LIST_DIR}/class_names.expected)
+packet_expect_test(class_names)
 
 # loop (owner: loopperf)
 # `for p in s` reuses the packet nobody holds: kept, renamed, nested,
@@ -57,7 +60,4 @@ pktsh_unit_test(test_loop_sets pktsh_packet
 # layers inside packet fields (DNS records, IP options) are found by
 # `in`, haslayer, getlayer and p[...], on built, dissected and lazy
 # packets; expected output is scapy 2.5's (robustness.md E10)
-add_test(NAME packet_in_fields
-  COMMAND ${PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/run_expect.py ${PKTSH_BIN}
-          ${CMAKE_CURRENT_LIST_DIR}/in_fields.pk
-          ${CMAKE_CURRENT_LIST_DIR}/in_fields.expected)
+packet_expect_test(in_fields)
